@@ -1,0 +1,88 @@
+"""tapeflow: TF 2's eager tensors and GradientTape, rebuilt in Python on NumPy.
+
+``import tapeflow as tf`` and TF code that uses tensors, Variables, ops and
+GradientTape runs unchanged.  This module only re-exports.
+"""
+
+from tapeflow import dtypes, errors, linalg, math, nn  # noqa: F401
+from tapeflow.autodiff import GradientTape, UnconnectedGradients  # noqa: F401
+from tapeflow.core.dtypes import (  # noqa: F401
+    DType,
+    as_dtype,
+    bfloat16,
+    bool,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    string,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from tapeflow.core.tensor import Tensor, TensorShape, convert_to_tensor, is_tensor  # noqa: F401
+from tapeflow.core.variable import Variable  # noqa: F401
+from tapeflow.ops.arith import (  # noqa: F401
+    abs,
+    add,
+    cast,
+    cos,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    identity,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    ones_like,
+    pow,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
+    truediv,
+    where,
+    zeros_like,
+)
+from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
+from tapeflow.ops.linalg import matmul  # noqa: F401
+from tapeflow.ops.reduction import (  # noqa: F401
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+)
+from tapeflow.ops.shape_ops import (  # noqa: F401
+    broadcast_to,
+    concat,
+    expand_dims,
+    reshape,
+    squeeze,
+    stack,
+    strided_slice,
+    transpose,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,426 @@
+"""GradientTape: recording ops and walking them backwards.
+
+The whole tape lives in this file.  A recording (``_Recording``) holds the
+ids it watches and, in execution order, one record per recorded op::
+
+    (op, input_ids, output_id(s), residuals, params, input_shapes)
+
+``input_ids`` has 0 for inputs nobody watches; ``residuals`` are only the
+values the op's rules read; ``input_shapes`` is kept only for broadcasting
+ops, because undoing broadcasting happens here, in one place
+(``sum_to_shape``), and in no rule.
+
+``gradient`` walks the records backwards, iteratively: records that cannot
+be reached from the sources are skipped, cotangents are accumulated per id
+and dropped as soon as they are consumed, and a non-persistent tape lets go
+of every record as the walk passes it.  The backward pass runs ordinary ops,
+so an outer tape records it: that is the whole higher-order story.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import warnings
+from typing import Any
+
+import numpy as np
+
+from tapeflow.autodiff import nest
+from tapeflow.core import dispatch, variable
+from tapeflow.core.tensor import Tensor, next_id, wrap
+from tapeflow.core.variable import Variable
+from tapeflow.ops import arith, reduction, shape_ops
+from tapeflow.ops.shape_ops import READ_VARIABLE as _READ
+
+__all__ = ["GradientTape", "UnconnectedGradients", "sum_to_shape"]
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[_Recording] = []   # active recordings, innermost last
+
+
+_local = _Local()
+_count_lock = threading.Lock()
+
+
+class _Recording:
+    """What one GradientTape has recorded since it was (re)started."""
+
+    __slots__ = ("watched", "records", "variables", "watch_accessed")
+
+    def __init__(self, watch_accessed: bool) -> None:
+        self.watched: set[int] = set()
+        self.records: list[tuple] = []
+        self.variables: dict[int, Variable] = {}
+        self.watch_accessed = watch_accessed
+
+    def watch_variable(self, v: Variable) -> None:
+        if v._id not in self.watched:
+            self.watched.add(v._id)
+            self.variables[v._id] = v
+
+
+def _push(rec: _Recording) -> None:
+    _local.stack.append(rec)
+    with _count_lock:
+        dispatch.recorders += 1
+
+
+def _pop(rec: _Recording) -> None:
+    stack = _local.stack
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is rec:
+            del stack[i]
+            break
+    with _count_lock:
+        dispatch.recorders -= 1
+
+
+def record(op: Any, inputs: tuple, out: Any, params: dict | None) -> None:
+    """The recording hook the dispatcher calls while any recorder is active."""
+    stack = _local.stack
+    if not stack or not op.differentiable:
+        return
+    in_ids = tuple(x._id if type(x) is Tensor else 0 for x in inputs)
+    if not any(in_ids):
+        return
+    if op.nondiff_inputs:
+        in_ids = tuple(0 if i in op.nondiff_inputs else x for i, x in enumerate(in_ids))
+    rec = None
+    for tape in stack:
+        watched = tape.watched
+        for i in in_ids:
+            if i and i in watched:
+                break
+        else:
+            continue
+        if rec is None:
+            rec = _make_record(op, inputs, in_ids, out, params)
+            if rec is None:
+                return
+        tape.records.append(rec)
+        out_ids = rec[2]
+        if op.n_out:
+            watched.update(o for o in out_ids if o)
+        else:
+            watched.add(out_ids)
+
+
+def _make_record(op: Any, inputs: tuple, in_ids: tuple, out: Any, params: Any) -> tuple | None:
+    if op.n_out:
+        out_ids = tuple(_give_id(o) if o._value.dtype.kind in "fc" else 0 for o in out)
+        if not any(out_ids):
+            return None
+    else:
+        if out._value.dtype.kind not in "fc":
+            return None  # integer and bool results carry no gradient
+        out_ids = _give_id(out)
+    shapes = tuple(np.shape(getattr(x, "_value", x)) for x in inputs) if op.broadcasts else None
+    return (op, in_ids, out_ids, op.save(inputs, out), params, shapes)
+
+
+def _give_id(t: Tensor) -> int:
+    if not t._id:
+        t._id = next_id()
+    return t._id
+
+
+def read_variable(v: Variable, value: Tensor) -> Tensor:
+    """Variable-read hook: auto-watch, and record the read for watching tapes."""
+    stack = _local.stack
+    out = value
+    for tape in stack:
+        if tape.watch_accessed and v._trainable:
+            tape.watch_variable(v)
+        if v._id in tape.watched:
+            if out is value:
+                out = wrap(value._value)
+                out._id = next_id()
+            tape.records.append((_READ, (v._id,), out._id, (), None, None))
+            tape.watched.add(out._id)
+    return out
+
+
+def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum ``g`` down to ``shape`` (the one place this happens)."""
+    gshape = np.shape(g._value)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = reduction.reduce_sum(g, axis=axes, keepdims=False)
+    if np.shape(g._value) != shape:
+        g = shape_ops.reshape(g, shape)
+    return g
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as TF's GradientTape.
+
+    Operations run inside the context are recorded if at least one of their
+    inputs is watched; trainable Variables read inside it are watched
+    automatically (unless ``watch_accessed_variables=False``).
+
+    >>> import tapeflow as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * x
+    >>> g.gradient(y, x).numpy()
+    6.0
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._tape: _Recording | None = None
+        self._persistent = persistent
+        self._watch_accessed_variables = watch_accessed_variables
+        self._watched_variables: tuple = ()
+        self._recording = False
+
+    # -- the context -------------------------------------------------------
+    def __enter__(self) -> GradientTape:
+        self._push_tape()
+        return self
+
+    def __exit__(self, typ: Any, value: Any, traceback: Any) -> None:
+        if self._recording:
+            self._pop_tape()
+
+    def _push_tape(self) -> None:
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to "
+                             "re-enter an already-active tape.")
+        if self._tape is None:
+            self._tape = _Recording(self._watch_accessed_variables)
+        _push(self._tape)
+        self._recording = True
+
+    def _pop_tape(self) -> None:
+        if not self._recording:
+            raise ValueError("Tape is not recording.")
+        _pop(self._tape)
+        self._recording = False
+
+    # -- watching ----------------------------------------------------------
+    def watch(self, tensor: Any) -> None:
+        """Ensure ``tensor`` (a Tensor, Variable or nested structure of them) is traced."""
+        if self._tape is None:
+            self._tape = _Recording(self._watch_accessed_variables)
+        for t in nest.flatten(tensor):
+            if isinstance(t, Variable):
+                _warn_dtype(t, "watched")
+                self._tape.watch_variable(t)
+            elif isinstance(t, Tensor):
+                _warn_dtype(t, "watched")
+                self._tape.watched.add(_give_id(t))
+            else:
+                raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, not "
+                                 "tf.Tensor or tf.Variable or ExtensionType.")
+
+    def watched_variables(self) -> tuple:
+        """Variables watched by this tape, in the order they were first watched."""
+        if self._tape is not None:
+            self._watched_variables = tuple(self._tape.variables.values())
+        return self._watched_variables
+
+    def stop_recording(self) -> _StopRecording:
+        """Context manager inside which this tape records nothing."""
+        if self._tape is None:
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
+        return _StopRecording(self)
+
+    def reset(self) -> None:
+        """Clear everything recorded, as if the context were exited and re-entered."""
+        self._pop_tape()
+        self._tape = None
+        self._push_tape()
+
+    # -- differentiation -------------------------------------------------------
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: Any = UnconnectedGradients.NONE) -> Any:
+        """Gradients of ``target`` with respect to ``sources`` (same structure).
+
+        A list of targets is differentiated as their sum; a non-scalar target
+        uses ones as its cotangent unless ``output_gradients`` gives one.
+        """
+        if self._tape is None:
+            raise RuntimeError("A non-persistent GradientTape can only be used to "
+                               "compute one set of gradients (or jacobians)")
+        if self._recording:
+            if not self._persistent:
+                self._pop_tape()
+            else:
+                _warn_inside_context()
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of "
+                            "Tensors, Variables or CompositeTensors to be differentiated, "
+                            "but received None.")
+        unconnected = _unconnected(unconnected_gradients)
+        targets = nest.flatten(target)
+        flat_sources = nest.flatten(sources)
+        seeds = _seeds(targets, output_gradients)
+        recording = self._tape
+        if not self._persistent:
+            self._watched_variables = tuple(recording.variables.values())
+            self._tape = None
+        grads = backward(recording, targets, seeds, flat_sources, consume=not self._persistent)
+        out = []
+        for s, g in zip(flat_sources, grads):
+            if g is None and unconnected is UnconnectedGradients.ZERO:
+                g = _zeros_like(s)
+            out.append(g)
+        return nest.pack_sequence_as(sources, out)
+
+
+class _StopRecording:
+    def __init__(self, tape: GradientTape) -> None:
+        self._tape = tape
+
+    def __enter__(self) -> None:
+        self._tape._pop_tape()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._tape._push_tape()
+
+
+def _unconnected(value: Any) -> UnconnectedGradients:
+    try:
+        return UnconnectedGradients(value.value if isinstance(value, UnconnectedGradients)
+                                    else value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+_warned_inside = False
+
+
+def _warn_inside_context() -> None:
+    global _warned_inside
+    if not _warned_inside:
+        _warned_inside = True
+        warnings.warn("Calling GradientTape.gradient on a persistent tape inside its context "
+                      "is significantly less efficient than calling it outside the context "
+                      "(it causes the gradient ops to be recorded on the tape, leading to "
+                      "increased CPU and memory usage). Only call GradientTape.gradient "
+                      "inside the context if you actually want to trace the gradient in "
+                      "order to compute higher order derivatives.", stacklevel=3)
+
+
+def _warn_dtype(t: Any, what: str) -> None:
+    dt = t.dtype
+    if not dt.is_differentiable:
+        warnings.warn(f"The dtype of the {what} tensor must be floating (e.g. tf.float32), "
+                      f"got {dt!r}", stacklevel=4)
+
+
+def _id_of(x: Any) -> int:
+    if isinstance(x, (Tensor, Variable)):
+        return x._id
+    return 0
+
+
+def _seeds(targets: list, output_gradients: Any) -> list:
+    if output_gradients is None:
+        grads = [None] * len(targets)
+    else:
+        grads = nest.flatten(output_gradients)
+        if len(grads) != len(targets):
+            raise ValueError(f"`output_gradients` has {len(grads)} elements but `target` "
+                             f"has {len(targets)}; they must match one to one.")
+    seeds = []
+    for t, g in zip(targets, grads):
+        if not isinstance(t, (Tensor, Variable)):
+            raise TypeError(f"Argument `target` should hold Tensors or Variables, got {t!r}")
+        value = t._tensor if isinstance(t, Variable) else t
+        if g is None:
+            seeds.append(wrap(np.ones_like(value._value)))
+        else:
+            seed = g if isinstance(g, Tensor) else dispatch.convert_to_tensor(g)
+            if seed._value.shape != value._value.shape:
+                raise ValueError(f"output_gradients shape {list(seed._value.shape)} does not "
+                                 f"match target shape {list(value._value.shape)}")
+            seeds.append(seed)
+    return seeds
+
+
+def _zeros_like(s: Any) -> Tensor:
+    value = s._tensor if isinstance(s, Variable) else s
+    return wrap(np.zeros_like(value._value))
+
+
+def backward(recording: _Recording, targets: list, seeds: list, sources: list,
+             consume: bool) -> list:
+    """Reverse-mode walk; returns one cotangent (or None) per source."""
+    records = recording.records
+    if consume:
+        recording.records = []
+    watched = recording.watched
+    src_ids = [_id_of(s) for s in sources]
+    for s in sources:
+        if isinstance(s, (Tensor, Variable)) and not s.dtype.is_differentiable:
+            _warn_dtype(s, "source")
+    reach = {i for i in src_ids if i and i in watched}
+    # Forward sweep: keep only records that a source can reach.
+    relevant = []
+    for rec in records:
+        for i in rec[1]:
+            if i in reach:
+                relevant.append(rec)
+                if rec[0].n_out:
+                    reach.update(o for o in rec[2] if o)
+                else:
+                    reach.add(rec[2])
+                break
+    del records
+    cot: dict[int, Tensor] = {}
+    for t, seed in zip(targets, seeds):
+        tid = _id_of(t)
+        if tid in reach:
+            _accumulate(cot, tid, seed)
+    wanted = set(src_ids)
+    captured: dict[int, Tensor] = {}
+    while relevant:
+        op, in_ids, out_ids, res, params, shapes = relevant.pop()
+        if op.n_out:
+            gs = [cot.pop(o, None) for o in out_ids]
+            if all(g is None for g in gs):
+                continue
+            for o, g in zip(out_ids, gs):
+                if o in wanted and g is not None:
+                    captured[o] = g
+            g = tuple(gs)
+        else:
+            g = cot.pop(out_ids, None)
+            if g is None:
+                continue
+            if out_ids in wanted:
+                captured[out_ids] = g
+        needs = [i in reach for i in in_ids]
+        grads = op.vjp(g, res, params, needs)
+        for k, (i, gi) in enumerate(zip(in_ids, grads)):
+            if gi is None or not needs[k]:
+                continue
+            if shapes is not None:
+                gi = sum_to_shape(gi, shapes[k])
+            _accumulate(cot, i, gi)
+    return [captured.get(i, cot.get(i)) if i else None for i in src_ids]
+
+
+def _accumulate(cot: dict, i: int, g: Tensor) -> None:
+    prev = cot.get(i)
+    cot[i] = g if prev is None else arith.add(prev, g)
+
+
+dispatch.record_hook = record
+variable.read_hook = read_variable

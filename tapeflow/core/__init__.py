@@ -1,0 +1,1 @@
+"""Core objects: dtypes, errors, Tensor, Variable, the op record and dispatch."""

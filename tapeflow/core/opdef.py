@@ -1,0 +1,226 @@
+"""The op record: one OpDef per op, holding everything every machine needs.
+
+An OpDef is built once, at import, from a declaration in ``tapeflow/ops``
+(see ``tapeflow.ops.declare``).  It holds the forward function, the VJP and
+JVP rules, which values the rules read (residuals, taken from the rules'
+parameter names), the dtype rules, the sample inputs of the table test, and
+the runner that is the op's public function.  ``REGISTRY`` lists every
+OpDef; the table test walks it, so an op cannot be declared untested.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core import dispatch
+
+__all__ = ["OpDef", "Rule", "Sample", "REGISTRY", "declare"]
+
+REGISTRY: list[OpDef] = []
+
+
+class Sample:
+    """One input of the table test: arguments, static parameters, expectations.
+
+    ``args`` are NumPy arrays or Python values (float64 for gradient checks);
+    ``raises`` makes it an error sample; ``grad=False`` skips the derivative
+    checks (e.g. a point exactly at a kink, checked by its own test).
+    """
+
+    __slots__ = ("args", "params", "raises", "grad", "ref")
+
+    def __init__(self, *args: Any, params: dict | None = None, raises: type | None = None,
+                 grad: bool = True, ref: Callable | None = None) -> None:
+        self.args = args
+        self.params = params or {}
+        self.raises = raises
+        self.grad = grad
+        self.ref = ref
+
+    def __repr__(self) -> str:
+        shapes = [np.shape(a) for a in self.args]
+        return f"Sample(shapes={shapes}, params={self.params})"
+
+
+class Rule:
+    """A derivative rule and where its arguments come from.
+
+    ``fn(first, *residuals, **params)``: ``first`` is the cotangent (VJP) or
+    the tangents (JVP); ``idx`` picks the rule's residuals from the record's
+    residual tuple, in the order of the rule's parameters.
+    """
+
+    __slots__ = ("fn", "idx", "whole", "params")
+
+    def __init__(self, fn: Callable, idx: tuple, n_res: int, params: bool) -> None:
+        self.fn = fn
+        self.idx = idx
+        self.whole = idx == tuple(range(n_res))
+        self.params = params
+
+    def __call__(self, first: Any, res: tuple, params: dict | None) -> Any:
+        args = res if self.whole else [res[i] for i in self.idx]
+        if self.params and params:
+            return self.fn(first, *args, **params)
+        return self.fn(first, *args)
+
+
+def rule_params(fn: Callable, skip: int) -> tuple[list[str], bool]:
+    """The residual names a rule reads (positional parameters after ``skip``)."""
+    sig = inspect.signature(fn)
+    names, kw = [], False
+    for p in list(sig.parameters.values())[skip:]:
+        if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD):
+            kw = True
+        elif p.kind is p.VAR_POSITIONAL:
+            raise TypeError(f"rule {fn.__qualname__} may not take *args")
+        else:
+            names.append(p.name)
+    return names, kw
+
+
+class OpDef:
+    """Everything known about one op (see the module docstring)."""
+
+    def __init__(self, name: str, input_names: Sequence[str], fwd: Callable, *,
+                 samples: Sequence[Sample], allowed: Any = None, same_dtype: bool = True,
+                 n_checked: int | None = None, broadcasts: bool = False, n_out: int = 0,
+                 has_params: bool = False, shape: Callable | None = None,
+                 differentiable: bool = True, reference: Callable | None = None,
+                 nondiff_inputs: Sequence[int] = (), variadic: bool = False) -> None:
+        self.name = name
+        self.input_names = tuple(input_names)
+        self.n_in = len(self.input_names)
+        self.fwd = fwd
+        self.samples = list(samples)
+        self.allowed = None if allowed is None else frozenset(np.dtype(d) for d in allowed)
+        self.same_dtype = same_dtype
+        self.n_checked = self.n_in if n_checked is None else n_checked
+        self.broadcasts = broadcasts
+        self.n_out = n_out
+        self.has_params = has_params
+        self.shape = shape
+        self.differentiable = differentiable
+        self.reference = reference
+        self.nondiff_inputs = frozenset(nondiff_inputs)
+        # A variadic op (concat, stack) takes any number of inputs, all named
+        # by its one input name: rules read ``values`` / ``values_shape`` as tuples.
+        self.variadic = variadic
+        # Filled by set_rules().
+        self.residual_names: tuple[str, ...] = ()
+        self.vjp_rules: tuple = ()
+        self.vjp_all: Any = None
+        self.jvp_rule: Any = None
+        self.vjp_post: Any = None
+        self.jvp_fn: Any = None
+        self.run: Callable = None  # type: ignore[assignment]
+
+    # -- residuals --------------------------------------------------------
+    def _getter(self, name: str) -> Callable:
+        if name == "out":
+            return lambda inputs, out: out
+        if self.variadic:
+            base = self.input_names[0]
+            if name == base:
+                return lambda inputs, out: tuple(inputs)
+            if name == base + "_shape":
+                return lambda inputs, out: tuple(np.shape(_arr(x)) for x in inputs)
+        for i, n in enumerate(self.input_names):
+            if name == n:
+                return lambda inputs, out, i=i: inputs[i]
+            if name == n + "_shape":
+                return lambda inputs, out, i=i: np.shape(_arr(inputs[i]))
+            if name == n + "_dtype":
+                return lambda inputs, out, i=i: _arr(inputs[i]).dtype
+        raise TypeError(f"{self.name}: a rule reads {name!r}, which is not an input name, "
+                        f"'out', '<input>_shape' or '<input>_dtype' "
+                        f"(inputs: {', '.join(self.input_names)})")
+
+    def set_rules(self, vjp_rules: Sequence[tuple | None] | None = None,
+                  vjp_all: Callable | None = None, jvp: Callable | None = None,
+                  jvp_names: Sequence[str] | None = None) -> None:
+        """Attach rules; residuals are the union of the names the rules read.
+
+        ``vjp_rules``: one ``(fn, post)`` per input (None: no gradient), where
+        ``fn(g, *residuals, **params)`` gives that input's cotangent.
+        ``vjp_all``: one function giving every input's cotangent at once.
+        ``jvp``: ``fn(*tangents, *residuals, **params)`` gives the output tangent;
+        its residual names are its parameters after the tangents, or ``jvp_names``.
+        A tangent is None where the input has none (helpers skip those terms).
+        """
+        names: list[str] = []
+        for fn in [f for f in (vjp_rules or ()) if f is not None] + [vjp_all]:
+            if fn is not None:
+                names += [p for p in rule_params(fn, 1)[0] if p not in names]
+        self.residual_names = tuple(names)
+        getters = [self._getter(n) for n in names]
+        if names == list(self.input_names) and not self.variadic:
+            self.save = lambda inputs, out: inputs
+        elif names == ["out"]:
+            self.save = lambda inputs, out: (out,)
+        else:
+            self.save = lambda inputs, out: tuple(g(inputs, out) for g in getters)
+
+        def make(fn: Callable) -> Rule:
+            ps, kw = rule_params(fn, 1)
+            return Rule(fn, tuple(names.index(p) for p in ps), len(names), kw)
+
+        if vjp_rules is not None:
+            self.vjp_rules = tuple(None if f is None else make(f) for f in vjp_rules)
+        if vjp_all is not None:
+            self.vjp_all = make(vjp_all)
+        if jvp is not None:
+            if jvp_names is None:
+                ps, kw = rule_params(jvp, self.n_in)
+            else:
+                ps = list(jvp_names)
+                kw = any(p.kind is p.VAR_KEYWORD
+                         for p in inspect.signature(jvp).parameters.values())
+            self.jvp_fn = (jvp, [self._getter(p) for p in ps], kw)
+        self.differentiable = bool(self.vjp_rules or self.vjp_all)
+
+    # -- the two derivative entry points -----------------------------------
+    def vjp(self, g: Any, res: tuple, params: dict | None, needs: Sequence[bool]) -> list:
+        """Cotangents of the inputs flagged in ``needs`` (None elsewhere)."""
+        if self.vjp_all is not None:
+            grads = self.vjp_all(g, res, params)
+            if self.n_in == 1 and not self.variadic:
+                grads = (grads,)
+            return [gr if need else None for gr, need in zip(grads, needs)]
+        rules = self.vjp_rules
+        return [rules[i](g, res, params) if need and rules[i] is not None else None
+                for i, need in enumerate(needs)]
+
+    def jvp(self, tangents: Sequence[Any], inputs: Sequence[Any], out: Any,
+            params: dict | None) -> Any:
+        """The output tangent, given one tangent per input (None: zero)."""
+        fn, getters, kw = self.jvp_fn
+        args = [get(inputs, out) for get in getters]
+        if self.variadic:
+            tangents = (list(tangents),)
+        if kw and params:
+            return fn(*tangents, *args, **params)
+        return fn(*tangents, *args)
+
+    def __repr__(self) -> str:
+        return f"<OpDef {self.name}({', '.join(self.input_names)})>"
+
+
+def _arr(x: Any) -> Any:
+    return getattr(x, "_value", x)
+
+
+def declare(op: OpDef) -> OpDef:
+    """Register an OpDef and build its runner (the public function's engine)."""
+    if op.n_out or op.has_params or op.n_in not in (1, 2):
+        op.run = dispatch.generic_runner(op)
+    elif op.n_in == 1:
+        op.run = dispatch.unary_runner(op)
+    else:
+        op.run = dispatch.binary_runner(op)
+    REGISTRY.append(op)
+    return op

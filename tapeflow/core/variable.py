@@ -1,0 +1,194 @@
+"""``tf.Variable``: a mutable, named holder of a Tensor value.
+
+Reading a Variable gives a Tensor; assigning makes a *new* value, so a
+Tensor already handed out (and any tape record holding it) never changes.
+While a tape is active, each read is offered to it (``read_hook``): a tape
+that watches the Variable records the read, so gradients with respect to a
+Variable are the sum over all its reads, before and after assignments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core import dispatch
+from tapeflow.core.dtypes import DType, as_dtype, from_numpy
+from tapeflow.core.tensor import Reference, Tensor, TensorShape, convert_to_tensor, next_id, wrap
+
+__all__ = ["Variable"]
+
+# Set by tapeflow.autodiff.tape: read_hook(variable, tensor) -> tensor.
+read_hook: Callable[[Variable, Tensor], Tensor] | None = None
+
+
+class Variable:
+    """A mutable tensor-like value, like TF's ``tf.Variable``.
+
+    >>> import tapeflow as tf
+    >>> v = tf.Variable([1.0, 2.0], name="w")
+    >>> _ = v.assign_add([1.0, 1.0])
+    >>> v.numpy(), v.name, v.trainable
+    (array([2., 3.], dtype=float32), 'w:0', True)
+    """
+
+    __slots__ = ("_tensor", "_id", "_trainable", "_name", "_constraint", "__weakref__")
+
+    def __init__(self, initial_value: Any = None, trainable: bool | None = None,
+                 validate_shape: bool = True, caching_device: Any = None,
+                 name: str | None = None, variable_def: Any = None, dtype: Any = None,
+                 import_scope: Any = None, constraint: Callable | None = None,
+                 synchronization: Any = None, aggregation: Any = None,
+                 shape: Any = None, **unused: Any) -> None:
+        if initial_value is None:
+            raise ValueError("The initial value must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        value = convert_to_tensor(initial_value, dtype=dtype) if dtype is None or \
+            not isinstance(initial_value, Tensor) else _cast_tensor(initial_value, dtype)
+        # The Variable owns its buffer: a private copy that nobody else can write.
+        self._tensor = wrap(np.array(value._value, copy=True))
+        self._id = next_id()
+        self._trainable = True if trainable is None else bool(trainable)
+        self._name = (name or "Variable") + ":0"
+        self._constraint = constraint
+
+    # -- reading -----------------------------------------------------------
+    def _read_for_op(self) -> Tensor:
+        """The current value; recorded as a read by tapes that watch this Variable."""
+        if dispatch.recorders:
+            return read_hook(self, self._tensor)
+        return self._tensor
+
+    def value(self) -> Tensor:
+        """The current value as a Tensor."""
+        return self._read_for_op()
+
+    def read_value(self) -> Tensor:
+        """The current value as a Tensor (TF's explicit read)."""
+        return self._read_for_op()
+
+    def numpy(self) -> Any:
+        return self._tensor.numpy()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._tensor.__array__(dtype, copy)
+
+    # -- writing -----------------------------------------------------------
+    def _new_value(self, value: Any, what: str) -> np.ndarray:
+        tensor = convert_to_tensor(value, dtype=self.dtype)
+        arr = tensor._value
+        if arr.shape != self._tensor._value.shape:
+            raise ValueError(
+                f"Cannot assign value to variable ' {self._name}': Shape mismatch."
+                f"The variable shape {tuple(self.shape)}, and the assigned value shape "
+                f"{tuple(arr.shape)} are incompatible.")
+        return arr
+
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None,
+               read_value: bool = True) -> Variable | None:
+        """Replace the value (shape and dtype must match); returns the Variable."""
+        arr = self._new_value(value, "assign")
+        self._tensor = wrap(np.array(arr, copy=True))
+        return self if read_value else None
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
+                   read_value: bool = True) -> Variable | None:
+        """Add ``delta`` to the value; returns the Variable."""
+        arr = self._new_value(delta, "assign_add")
+        self._tensor = wrap(self._tensor._value + arr)
+        return self if read_value else None
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
+                   read_value: bool = True) -> Variable | None:
+        """Subtract ``delta`` from the value; returns the Variable."""
+        arr = self._new_value(delta, "assign_sub")
+        self._tensor = wrap(self._tensor._value - arr)
+        return self if read_value else None
+
+    # -- properties --------------------------------------------------------
+    @property
+    def dtype(self) -> DType:
+        return from_numpy(self._tensor._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._tensor.shape
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._tensor._value.ndim
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def constraint(self) -> Callable | None:
+        return self._constraint
+
+    @property
+    def device(self) -> str:
+        return self._tensor.device
+
+    @property
+    def handle(self) -> Variable:
+        return self
+
+    def ref(self) -> Reference:
+        """A hashable reference to this Variable (``.deref()`` gives it back)."""
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def __hash__(self) -> int:
+        raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key. "
+                        f"(Variable: {self!r})")
+
+    def __repr__(self) -> str:
+        body = repr(self._tensor).split("numpy=", 1)[1][:-1]
+        return f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, numpy={body}>"
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def __len__(self) -> int:
+        return len(self._tensor)
+
+    def __iter__(self):
+        return iter(self._read_for_op())
+
+    def __bool__(self) -> bool:
+        return bool(self._tensor)
+
+    def __float__(self) -> float:
+        return float(self._tensor)
+
+    def __int__(self) -> int:
+        return int(self._tensor)
+
+    def __index__(self) -> int:
+        return self._tensor.__index__()
+
+    def __copy__(self) -> Variable:
+        return Variable(self._tensor, trainable=self._trainable, name=self._name[:-2])
+
+    def __deepcopy__(self, memo: dict) -> Variable:
+        return self.__copy__()
+
+
+def _cast_tensor(value: Tensor, dtype: Any) -> Tensor:
+    want = as_dtype(dtype)
+    if value._value.dtype != want._np:
+        raise ValueError(f"Tensor conversion requested dtype {want.name} for Tensor with "
+                         f"dtype {value.dtype.name}: {value!r}")
+    return value

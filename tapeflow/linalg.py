@@ -1,0 +1,3 @@
+"""``tf.linalg``: linear algebra."""
+
+from tapeflow.ops.linalg import matmul  # noqa: F401

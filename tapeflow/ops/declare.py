@@ -1,0 +1,182 @@
+"""How ops are declared: one fact per op, and helpers that build both rules.
+
+* ``elementwise(name, fwd, d=...)``: give each input's partial derivative;
+  VJP ``g * conj(d)`` and JVP ``sum(dx * d)`` are built from it.
+* ``linear(name, fwd, transpose=...)``: give each input's transpose; the JVP
+  is the op itself applied to the tangents.
+* ``defop(name, ...)`` on a small class with ``fwd``, ``vjp`` (or one
+  ``vjp_<input>`` per input) and ``jvp``: everything else.
+* ``nondiff(name, fwd)``: ops with no gradient (comparisons, floor division).
+
+Rules are written with tapeflow ops, so nested tapes differentiate them.
+Rule parameters are input names, ``out``, ``<input>_shape`` and
+``<input>_dtype``; the tape keeps exactly those (residuals).  Static
+parameters are keyword-only.  ``fwd`` is a NumPy function name (a ufunc
+name: NEP 13/18 let NumPy's functions dispatch to CuPy and Dask arrays) or
+``fwd(xp, *inputs, **params)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.opdef import OpDef, Sample, declare
+
+__all__ = ["elementwise", "linear", "defop", "nondiff", "FLOAT", "NUMERIC", "REAL",
+           "INTEGER", "ANY", "BOOL", "Sample"]
+
+FLOAT = ("float16", "float32", "float64", "complex64", "complex128")
+REAL_FLOAT = ("float16", "float32", "float64")
+INTEGER = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+REAL = REAL_FLOAT + INTEGER
+NUMERIC = FLOAT + INTEGER
+BOOL = ("bool",)
+ANY = None
+
+
+def _forward(fwd: str | Callable) -> tuple[Callable, list[str] | None]:
+    """The forward callable and, for Python functions, its input names."""
+    if isinstance(fwd, str):
+        return getattr(np, fwd), None
+    params = list(inspect.signature(fwd).parameters.values())
+    names = [p.name for p in params[1:] if p.kind is p.POSITIONAL_OR_KEYWORD]
+    return functools.partial(fwd, np), names
+
+
+def _names(n: int) -> list[str]:
+    return ["x", "y", "z"][:n] if n <= 3 else [f"x{i}" for i in range(n)]
+
+
+def _nparams(fn: Callable) -> int:
+    return len(inspect.signature(fn).parameters)
+
+
+def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sample],
+                dtypes: Any = FLOAT, inputs: Sequence[str] | None = None,
+                reference: Callable | None = None) -> Callable:
+    """Declare an elementwise op from its partial derivatives (see module doc)."""
+    partials = d if isinstance(d, tuple) else (d,)
+    fn, names = _forward(fwd)
+    names = list(inputs or names or _names(len(partials)))
+    op = OpDef(name, names, fn, samples=samples, allowed=dtypes,
+               broadcasts=len(names) > 1, reference=reference)
+
+    def vjp_rule(partial: Callable) -> Callable:
+        def rule(g, *res):
+            return arith.multiply(g, _conj(partial(*res)))
+        rule.__signature__ = _with_g(partial)
+        return rule
+
+    rules = [None if p is None else vjp_rule(p) for p in partials]
+    op.set_rules(vjp_rules=rules)
+    res_names = list(op.residual_names)
+    idx = [None if p is None else [res_names.index(a) for a in
+                                   inspect.signature(p).parameters] for p in partials]
+
+    def jvp(*args):
+        tangents, res = args[:len(names)], args[len(names):]
+        total = None
+        for t, p, ix in zip(tangents, partials, idx):
+            if t is None or p is None:
+                continue
+            term = arith.multiply(t, p(*[res[i] for i in ix]))
+            total = term if total is None else arith.add(total, term)
+        return total
+
+    op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=res_names)
+    declare(op)
+    return _public(op)
+
+
+def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[Sample],
+           dtypes: Any = None, inputs: Sequence[str] | None = None, broadcasts: bool = False,
+           params: bool = False, reference: Callable | None = None, n_out: int = 0,
+           same_dtype: bool = True) -> Callable:
+    """Declare an op linear in its differentiable inputs, from their transposes.
+
+    ``transpose`` is one function per input (None: a non-differentiable
+    input, such as a condition or indices, passed to the JVP as its primal).
+    """
+    transposes = transpose if isinstance(transpose, tuple) else (transpose,)
+    fn, names = _forward(fwd)
+    names = list(inputs or names or _names(len(transposes)))
+    nondiff = [i for i, t in enumerate(transposes) if t is None]
+    op = OpDef(name, names, fn, samples=samples, allowed=dtypes, broadcasts=broadcasts,
+               has_params=params, reference=reference, n_out=n_out, same_dtype=same_dtype,
+               nondiff_inputs=nondiff)
+
+    def jvp(*args, **kw):
+        # The op applied to the tangents; primals stand in for non-differentiable
+        # inputs, zeros for differentiable inputs without a tangent.
+        tangents, primals = list(args[:len(names)]), args[len(names):]
+        if all(tangents[i] is None for i in range(len(names)) if i not in nondiff):
+            return None
+        for i, t in enumerate(tangents):
+            if i in nondiff:
+                tangents[i] = primals[i]
+            elif t is None:
+                tangents[i] = arith.zeros_like(primals[i])
+        return op.run(*tangents, **kw)
+
+    op.set_rules(vjp_rules=transposes, jvp=jvp, jvp_names=names)
+    declare(op)
+    return _public(op)
+
+
+def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
+          same_dtype: bool = True, broadcasts: bool = False, n_out: int = 0,
+          params: bool = True, reference: Callable | None = None,
+          variadic: bool = False) -> Callable:
+    """Class decorator: ``fwd(xp, ...)``, ``vjp``/``vjp_<input>``, ``jvp``."""
+    def wrap(cls: type) -> Callable:
+        fn, names = _forward(cls.fwd)
+        per_input = [getattr(cls, f"vjp_{n}", None) for n in names]
+        vjp_all = getattr(cls, "vjp", None)
+        nondiff = [i for i, r in enumerate(per_input) if r is None] if vjp_all is None else []
+        op = OpDef(name, names, fn, samples=samples, allowed=dtypes, same_dtype=same_dtype,
+                   broadcasts=broadcasts, n_out=n_out, has_params=params,
+                   reference=reference, nondiff_inputs=nondiff, variadic=variadic)
+        op.set_rules(vjp_rules=None if vjp_all else per_input, vjp_all=vjp_all,
+                     jvp=getattr(cls, "jvp", None))
+        declare(op)
+        return _public(op)
+    return wrap
+
+
+def nondiff(name: str, fwd: str | Callable, *, samples: Sequence[Sample], dtypes: Any = ANY,
+            inputs: Sequence[str] | None = None, n_in: int = 2, params: bool = False,
+            same_dtype: bool = True) -> Callable:
+    """Declare an op with no gradient (its outputs never join a tape)."""
+    fn, names = _forward(fwd)
+    names = list(inputs or names or _names(n_in))
+    op = OpDef(name, names, fn, samples=samples, allowed=dtypes, same_dtype=same_dtype,
+               has_params=params, differentiable=False)
+    declare(op)
+    return _public(op)
+
+
+def _public(op: OpDef) -> Callable:
+    run = op.run
+    run.op = op  # type: ignore[attr-defined]
+    run.__name__ = op.name
+    return run
+
+
+def _with_g(fn: Callable) -> inspect.Signature:
+    sig = inspect.signature(fn)
+    g = inspect.Parameter("g", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sig.replace(parameters=[g, *sig.parameters.values()])
+
+
+def _conj(t: Any) -> Any:
+    if getattr(getattr(t, "_value", t), "dtype", np.dtype(float)).kind == "c":
+        return arith.conj(t)
+    return t
+
+
+from tapeflow.ops import arith  # noqa: E402  (rules call ops defined with these helpers)

@@ -1,0 +1,107 @@
+"""Linear algebra: matmul (batched, broadcasting batch dimensions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.errors import invalid_argument
+from tapeflow.core.opdef import Sample
+from tapeflow.core.tensor import Tensor
+from tapeflow.ops import arith, shape_ops
+from tapeflow.ops.declare import NUMERIC, defop
+from tapeflow.ops.samples import rand
+
+__all__ = ["matmul"]
+
+
+def _mT(x: Any, adjoint: bool = False) -> Any:
+    """Swap the last two axes (conjugating too when ``adjoint``)."""
+    nd = x._value.ndim
+    perm = tuple(range(nd - 2)) + (nd - 1, nd - 2)
+    out = shape_ops._transpose(x, perm=perm)
+    return arith.conj(out) if adjoint and out._value.dtype.kind == "c" else out
+
+
+# A matrix operand is used as op(m): N = m, T = m^T, H = m^H, C = conj(m).
+def _prep(xp: Any, m: Any, flag: str) -> Any:
+    if flag == "N":
+        return m
+    if flag == "C":
+        return m.conj()
+    m = xp.swapaxes(m, -1, -2)
+    return m.conj() if flag == "H" else m
+
+
+def _undo(g: Any, flag: str) -> Any:
+    """Cotangent of m from the cotangent of op(m)."""
+    if flag == "N":
+        return g
+    if flag == "C":
+        return arith.conj(g)
+    return _mT(g, adjoint=flag == "H")
+
+
+def _matmul_samples() -> list[Sample]:
+    p = {"fa": "N", "fb": "N"}
+    return [Sample(rand((2, 3)), rand((3, 4)), params=p),
+            Sample(rand((3, 2)), rand((3, 4)), params={"fa": "T", "fb": "N"}),
+            Sample(rand((2, 3)), rand((4, 3)), params={"fa": "N", "fb": "T"}),
+            Sample(rand((5, 2, 3)), rand((3, 4)), params=p),
+            Sample(rand((2, 1, 2, 3)), rand((4, 3, 2)), params=p)]
+
+
+@defop("BatchMatMulV2", samples=_matmul_samples(), dtypes=NUMERIC, broadcasts=True,
+       reference=lambda a, b, fa, fb: _prep(np, a, fa) @ _prep(np, b, fb))
+class _MatMul:
+    def fwd(xp, a, b, *, fa, fb):
+        return xp.matmul(_prep(xp, a, fa), _prep(xp, b, fb))
+
+    # With A = op(a), B = op(b): dA = g B^H, dB = A^H g; then undo op.
+    def vjp_a(g, b, *, fa, fb):
+        return _undo(_MatMul(g, b, fa="N", fb=_adj(fb)), fa)
+
+    def vjp_b(g, a, *, fa, fb):
+        return _undo(_MatMul(a, g, fa=_adj(fa), fb="N"), fb)
+
+    def jvp(da, db, a, b, *, fa, fb):
+        return _MatMul(da, b, fa=fa, fb=fb) + _MatMul(a, db, fa=fa, fb=fb)
+
+
+def _adj(flag: str) -> str:
+    """The flag of adjoint(op(m)) expressed on m."""
+    return {"N": "H", "T": "C", "H": "N", "C": "T"}[flag]
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
+           adjoint_a: bool = False, adjoint_b: bool = False, a_is_sparse: bool = False,
+           b_is_sparse: bool = False, output_type: Any = None, grad_a: bool = False,
+           grad_b: bool = False, name: str | None = None) -> Tensor:
+    """Matrix product of the last two axes; leading (batch) axes broadcast.
+
+    >>> import tapeflow as tf
+    >>> tf.matmul(tf.ones((2, 3)), tf.ones((3, 4))).shape
+    TensorShape([2, 4])
+    """
+    if transpose_a and adjoint_a or transpose_b and adjoint_b:
+        raise ValueError("Only one of transpose_a and adjoint_a (or transpose_b and "
+                         "adjoint_b) can be True.")
+    a = shape_ops._as_tensor(a)
+    b = shape_ops._as_tensor(b) if isinstance(b, Tensor) or hasattr(b, "_read_for_op") \
+        else shape_ops.convert_to_tensor(b, dtype=a.dtype)
+    fa = "T" if transpose_a else "H" if adjoint_a else "N"
+    fb = "T" if transpose_b else "H" if adjoint_b else "N"
+    sa, sb = a._value.shape, b._value.shape
+    if len(sa) < 2 or len(sb) < 2:
+        raise invalid_argument("MatMul", f"In[0] and In[1] must have rank >= 2, got shapes "
+                               f"{list(sa)} and {list(sb)} (dtypes {a.dtype.name}, "
+                               f"{b.dtype.name})")
+    ka = sa[-2] if fa != "N" else sa[-1]
+    kb = sb[-1] if fb != "N" else sb[-2]
+    if ka != kb:
+        raise invalid_argument("MatMul", f"Matrix size-incompatible: In[0]: {list(sa)}, "
+                               f"In[1]: {list(sb)} (transpose_a={fa != 'N'}, "
+                               f"transpose_b={fb != 'N'}; dtypes {a.dtype.name}, "
+                               f"{b.dtype.name})")
+    return _MatMul(a, b, fa=fa, fb=fb)

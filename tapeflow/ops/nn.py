@@ -1,0 +1,62 @@
+"""Neural-network ops: relu and softmax."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.opdef import Sample
+from tapeflow.core.tensor import Tensor
+from tapeflow.ops import arith, reduction, shape_ops
+from tapeflow.ops.declare import REAL, defop, elementwise
+from tapeflow.ops.samples import rand, unary
+
+__all__ = ["relu", "softmax"]
+
+relu = elementwise("Relu", lambda xp, features: xp.maximum(features, 0).astype(features.dtype),
+                   lambda out: arith.cast(arith.greater(out, 0), out._value.dtype),
+                   # d relu = 1 where x > 0, and 0 at 0 (TF's choice)
+                   samples=unary(kinks=(0.0,)), dtypes=REAL,
+                   reference=lambda x: np.maximum(x, 0))
+
+
+def _softmax_fwd(xp: Any, logits: Any, *, axis: int) -> Any:
+    shifted = logits - xp.max(logits, axis=axis, keepdims=True)  # no overflow
+    e = xp.exp(shifted)
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_ref(x: Any, axis: int) -> Any:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@defop("Softmax", samples=[Sample(rand((2, 5)), params={"axis": 1}),
+                           Sample(rand((3, 2, 4)), params={"axis": 1}),
+                           Sample(rand((4,)), params={"axis": 0})],
+       reference=_softmax_ref)
+class _Softmax:
+    fwd = _softmax_fwd
+
+    def vjp_logits(g, out, *, axis):  # ds = s * (g - <g, s>)
+        return (g - reduction._Sum(g * out, axis=(axis,), keepdims=True)) * out
+
+    def jvp(dlogits, out, *, axis):
+        return out * (dlogits - reduction._Sum(dlogits * out, axis=(axis,), keepdims=True))
+
+
+def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:
+    """exp(logits) normalised along ``axis`` (default -1), computed stably.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.softmax([0.0, 0.0]).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    x = shape_ops._as_tensor(logits)
+    nd = x._value.ndim
+    axis = -1 if axis is None else int(axis)
+    if not -max(nd, 1) <= axis < max(nd, 1):
+        raise shape_ops.invalid_argument("Softmax", f"axis {axis} is out of range for a "
+                                         f"tensor of shape {list(x.shape)}")
+    return _Softmax(x, axis=axis % nd if nd else 0)

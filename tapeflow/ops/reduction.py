@@ -1,0 +1,232 @@
+"""Reductions (sum, mean, max, min, prod) and ``sum_to_shape``.
+
+``sum_to_shape`` is the one function that undoes broadcasting; the tape and
+``broadcast_to``'s transpose both call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.errors import invalid_argument
+from tapeflow.core.opdef import Sample
+from tapeflow.core.tensor import Tensor, convert_to_tensor
+from tapeflow.ops import arith, shape_ops
+from tapeflow.ops.declare import NUMERIC, REAL, defop
+from tapeflow.ops.samples import rand
+
+__all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+           "sum_to_shape"]
+
+
+def _samples(low: float = -2.0, high: float = 2.0) -> list[Sample]:
+    x = rand((2, 3, 4), low, high)
+    return [Sample(x, params={"axis": None, "keepdims": False}),
+            Sample(x, params={"axis": (1,), "keepdims": False}),
+            Sample(x, params={"axis": (0, 2), "keepdims": True}),
+            Sample(rand((5,), low, high), params={"axis": (0,), "keepdims": False}),
+            Sample(rand((), low, high), params={"axis": None, "keepdims": False})]
+
+
+def _kept_shape(x_shape: tuple, axis: tuple | None) -> tuple:
+    """The shape of the result with keepdims=True."""
+    if axis is None:
+        return (1,) * len(x_shape)
+    return tuple(1 if i in axis else d for i, d in enumerate(x_shape))
+
+
+def _spread(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -> Tensor:
+    """A reduced cotangent broadcast back over the reduced axes."""
+    if not keepdims:
+        g = shape_ops.reshape(g, _kept_shape(x_shape, axis))
+    return shape_ops.broadcast_to(g, x_shape)
+
+
+def _count(x_shape: tuple, axis: tuple | None) -> int:
+    if axis is None:
+        return int(np.prod(x_shape, dtype=np.int64))
+    return int(np.prod([x_shape[i] for i in axis], dtype=np.int64))
+
+
+@defop("Sum", samples=_samples(), dtypes=NUMERIC + ("bool",))
+class _Sum:
+    def fwd(xp, x, *, axis, keepdims):
+        out = xp.sum(x, axis=axis, keepdims=keepdims)
+        return out.astype(x.dtype, copy=False) if x.dtype.kind != "b" else out.astype(np.int64)
+
+    def vjp_x(g, x_shape, *, axis, keepdims):  # d sum = ones, spread back
+        return _spread(g, x_shape, axis, keepdims)
+
+    def jvp(dx, *, axis, keepdims):
+        return _Sum(dx, axis=axis, keepdims=keepdims)
+
+
+@defop("Mean", samples=_samples(), dtypes=NUMERIC)
+class _Mean:
+    def fwd(xp, x, *, axis, keepdims):
+        if x.dtype.kind in "iu":  # TF: integer mean truncates
+            return (xp.sum(x, axis=axis, keepdims=keepdims) //
+                    max(_count(x.shape, axis), 1)).astype(x.dtype, copy=False)
+        return xp.mean(x, axis=axis, keepdims=keepdims).astype(x.dtype, copy=False)
+
+    def vjp_x(g, x_shape, *, axis, keepdims):  # d mean = 1/n, spread back
+        return _spread(g, x_shape, axis, keepdims) / _count(x_shape, axis)
+
+    def jvp(dx, *, axis, keepdims):
+        return _Mean(dx, axis=axis, keepdims=keepdims)
+
+
+def _extreme_vjp(g: Any, x: Any, out: Any, axis: Any, keepdims: bool) -> Tensor:
+    """TF's rule for max/min: the gradient is shared equally among ties."""
+    kept = out if keepdims else shape_ops.reshape(out, _kept_shape(x._value.shape, axis))
+    hits = arith.cast(arith.equal(x, kept), x._value.dtype)
+    share = _Sum(hits, axis=axis, keepdims=True)
+    return _spread(g, x._value.shape, axis, keepdims) * hits / share
+
+
+def _extreme_jvp(dx: Any, x: Any, out: Any, axis: Any, keepdims: bool) -> Tensor:
+    kept = out if keepdims else shape_ops.reshape(out, _kept_shape(x._value.shape, axis))
+    hits = arith.cast(arith.equal(x, kept), x._value.dtype)
+    return _Sum(dx * hits, axis=axis, keepdims=keepdims) / _Sum(hits, axis=axis,
+                                                                 keepdims=keepdims)
+
+
+@defop("Max", samples=_samples(), dtypes=REAL)
+class _Max:
+    def fwd(xp, x, *, axis, keepdims):
+        return xp.max(x, axis=axis, keepdims=keepdims)
+
+    def vjp_x(g, x, out, *, axis, keepdims):  # d max = 1 at the maximum (ties share)
+        return _extreme_vjp(g, x, out, axis, keepdims)
+
+    def jvp(dx, x, out, *, axis, keepdims):
+        return _extreme_jvp(dx, x, out, axis, keepdims)
+
+
+@defop("Min", samples=_samples(), dtypes=REAL)
+class _Min:
+    def fwd(xp, x, *, axis, keepdims):
+        return xp.min(x, axis=axis, keepdims=keepdims)
+
+    def vjp_x(g, x, out, *, axis, keepdims):  # d min = 1 at the minimum (ties share)
+        return _extreme_vjp(g, x, out, axis, keepdims)
+
+    def jvp(dx, x, out, *, axis, keepdims):
+        return _extreme_jvp(dx, x, out, axis, keepdims)
+
+
+def _others_product(x: Any, axis: Any) -> Tensor:
+    """prod of the other reduced elements, exact even where x has zeros.
+
+    d prod(x)/dx_i = prod_{j != i} x_j, computed as (prod of x with x_i set to
+    1) using the count of zeros: no division by zero anywhere.
+    """
+    zero = arith.equal(x, 0)
+    safe = arith.where(zero, arith.ones_like(x), x)
+    prod_safe = _Prod(safe, axis=axis, keepdims=True)
+    zeros = _Sum(arith.cast(zero, x._value.dtype), axis=axis, keepdims=True)
+    no_zero_elsewhere = arith.cast(arith.less_equal(zeros - arith.cast(zero, x._value.dtype),
+                                                    0.5), x._value.dtype)
+    # where x_i != 0: prod_safe / x_i if there is no zero at all, else 0.
+    # where x_i == 0: prod_safe if it is the only zero, else 0.
+    return arith.where(zero, prod_safe, prod_safe / safe) * no_zero_elsewhere
+
+
+@defop("Prod", samples=_samples(0.5, 1.5) + [
+        Sample(np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),
+               params={"axis": (1,), "keepdims": False})], dtypes=NUMERIC)
+class _Prod:
+    def fwd(xp, x, *, axis, keepdims):
+        return xp.prod(x, axis=axis, keepdims=keepdims).astype(x.dtype, copy=False)
+
+    def vjp_x(g, x, *, axis, keepdims):  # d prod / dx_i = prod of the others
+        return _spread(g, x._value.shape, axis, keepdims) * _others_product(x, axis)
+
+    def jvp(dx, x, *, axis, keepdims):
+        return _Sum(dx * _others_product(x, axis), axis=axis, keepdims=keepdims)
+
+
+def normalize_axis(op_name: str, axis: Any, ndim: int) -> tuple | None:
+    """TF's axis argument (None, int, list, tensor; negatives count from the end)."""
+    if axis is None:
+        return None
+    if isinstance(axis, Tensor) or hasattr(axis, "_read_for_op"):
+        axis = convert_to_tensor(axis).numpy().tolist()
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise invalid_argument(
+                op_name, f"Invalid reduction dimension ({a} for input with {ndim} dimension(s)")
+        a = a % ndim if ndim else 0
+        if a not in out:
+            out.append(a)
+    if ndim == 0:
+        return None
+    return tuple(sorted(out))
+
+
+def _reducer(run: Any, op_name: str) -> Any:
+    def reduce(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+               name: str | None = None) -> Tensor:
+        x = arith._read(input_tensor)
+        if not isinstance(x, Tensor):
+            x = convert_to_tensor(x)
+        return run(x, axis=normalize_axis(op_name, axis, x._value.ndim),
+                   keepdims=bool(keepdims))
+    return reduce
+
+
+reduce_sum = _reducer(_Sum, "Sum")
+reduce_sum.__doc__ = """Sum over ``axis`` (all axes when None).
+
+>>> import tapeflow as tf
+>>> tf.reduce_sum([[1.0, 2.0], [3.0, 4.0]], axis=0).numpy()
+array([4., 6.], dtype=float32)
+"""
+reduce_mean = _reducer(_Mean, "Mean")
+reduce_mean.__doc__ = """Mean over ``axis``; integer inputs give a truncated integer mean.
+
+>>> import tapeflow as tf
+>>> tf.reduce_mean([1.0, 2.0]).numpy()
+1.5
+"""
+reduce_max = _reducer(_Max, "Max")
+reduce_max.__doc__ = """Maximum over ``axis``; the gradient is shared among ties.
+
+>>> import tapeflow as tf
+>>> tf.reduce_max([1.0, 3.0]).numpy()
+3.0
+"""
+reduce_min = _reducer(_Min, "Min")
+reduce_min.__doc__ = """Minimum over ``axis``; the gradient is shared among ties.
+
+>>> import tapeflow as tf
+>>> tf.reduce_min([1.0, 3.0]).numpy()
+1.0
+"""
+reduce_prod = _reducer(_Prod, "Prod")
+reduce_prod.__doc__ = """Product over ``axis``; its gradient is exact at zeros.
+
+>>> import tapeflow as tf
+>>> tf.reduce_prod([2.0, 3.0]).numpy()
+6.0
+"""
+
+
+def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum ``g`` down to ``shape`` (the one place this happens)."""
+    gshape = g._value.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = _Sum(g, axis=axes, keepdims=False)
+    if g._value.shape != tuple(shape):
+        g = shape_ops.reshape(g, shape)
+    return g

@@ -1,0 +1,60 @@
+"""Sample builders for the table test: valid inputs per op family, float64.
+
+Every declaration names its samples; the table test
+(tests/test_op_table.py) checks value, VJP and JVP on each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tapeflow.core.opdef import Sample
+
+_rng = np.random.default_rng(20261129)
+
+SHAPES = ((), (3,), (2, 3))
+# Broadcasting pairs: every binary op's gradient must sum back to each shape.
+PAIRS = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((4,), ()))
+
+
+def rand(shape: Sequence[int], low: float = -2.0, high: float = 2.0) -> np.ndarray:
+    """Uniform float64 values in [low, high) (a 0-d array for shape ())."""
+    return np.asarray(_rng.uniform(low, high, size=tuple(shape)), dtype=np.float64)
+
+
+def away_from(values: np.ndarray, points: Sequence[float], gap: float = 0.1) -> np.ndarray:
+    """Nudge values at least ``gap`` away from kinks, so finite differences are valid."""
+    out = np.array(values, dtype=np.float64)
+    for p in points:
+        close = np.abs(out - p) < gap
+        out[close] = p + gap * np.where(out[close] >= p, 1.0, -1.0) * 2
+    return out
+
+
+def unary(low: float = -2.0, high: float = 2.0, shapes: Sequence = SHAPES,
+          kinks: Sequence[float] = ()) -> list[Sample]:
+    """One sample per shape, values in [low, high) and away from ``kinks``."""
+    return [Sample(away_from(rand(s, low, high), kinks)) for s in shapes]
+
+
+def binary(low: float = -2.0, high: float = 2.0, pairs: Sequence = PAIRS,
+           low2: float | None = None, high2: float | None = None,
+           apart: bool = False) -> list[Sample]:
+    """One sample per broadcasting pair; ``apart`` keeps x and y from being equal."""
+    out = []
+    for sx, sy in pairs:
+        while True:
+            x = rand(sx, low, high)
+            y = rand(sy, low if low2 is None else low2, high if high2 is None else high2)
+            if not apart or np.min(np.abs(np.subtract(x, y))) > 0.05:
+                break
+        out.append(Sample(x, y))
+    return out
+
+
+def ints(*shapes: Sequence[int], low: int = -5, high: int = 5) -> list[Any]:
+    """Integer arrays (int32) for ops that have no gradient."""
+    return [_rng.integers(low, high, size=s).astype(np.int32) for s in shapes]
