@@ -18,7 +18,7 @@ import numpy as np
 
 from tapeflow.core import dispatch
 
-__all__ = ["OpDef", "Rule", "Sample", "REGISTRY", "declare"]
+__all__ = ["OpDef", "Sample", "REGISTRY", "declare", "make_caller"]
 
 REGISTRY: list[OpDef] = []
 
@@ -46,27 +46,22 @@ class Sample:
         return f"Sample(shapes={shapes}, params={self.params})"
 
 
-class Rule:
-    """A derivative rule and where its arguments come from.
+def make_caller(fn: Callable, idx: tuple, n_res: int, kw: bool) -> Callable:
+    """A rule as ``caller(first, residuals, params)``.
 
-    ``fn(first, *residuals, **params)``: ``first`` is the cotangent (VJP) or
-    the tangents (JVP); ``idx`` picks the rule's residuals from the record's
-    residual tuple, in the order of the rule's parameters.
+    ``first`` is the cotangent (VJP); ``idx`` picks the rule's residuals from
+    the record's residual tuple, in the order of the rule's parameters.  The
+    common shapes (all residuals in order, no static parameters) get their own
+    closure: the backward walk calls these once per recorded op.
     """
-
-    __slots__ = ("fn", "idx", "whole", "params")
-
-    def __init__(self, fn: Callable, idx: tuple, n_res: int, params: bool) -> None:
-        self.fn = fn
-        self.idx = idx
-        self.whole = idx == tuple(range(n_res))
-        self.params = params
-
-    def __call__(self, first: Any, res: tuple, params: dict | None) -> Any:
-        args = res if self.whole else [res[i] for i in self.idx]
-        if self.params and params:
-            return self.fn(first, *args, **params)
-        return self.fn(first, *args)
+    whole = idx == tuple(range(n_res))
+    if whole and not kw:
+        return lambda first, res, params: fn(first, *res)
+    if whole:
+        return lambda first, res, params: fn(first, *res, **(params or {}))
+    if not kw:
+        return lambda first, res, params: fn(first, *[res[i] for i in idx])
+    return lambda first, res, params: fn(first, *[res[i] for i in idx], **(params or {}))
 
 
 def rule_params(fn: Callable, skip: int) -> tuple[list[str], bool]:
@@ -112,6 +107,7 @@ class OpDef:
         self.variadic = variadic
         # Filled by set_rules().
         self.residual_names: tuple[str, ...] = ()
+        self.saves_inputs = False
         self.vjp_rules: tuple = ()
         self.vjp_all: Any = None
         self.jvp_rule: Any = None
@@ -158,16 +154,18 @@ class OpDef:
                 names += [p for p in rule_params(fn, 1)[0] if p not in names]
         self.residual_names = tuple(names)
         getters = [self._getter(n) for n in names]
-        if names == list(self.input_names) and not self.variadic:
+        # The tape keeps the inputs tuple itself when the rules read exactly the inputs.
+        self.saves_inputs = names == list(self.input_names) and not self.variadic
+        if self.saves_inputs:
             self.save = lambda inputs, out: inputs
         elif names == ["out"]:
             self.save = lambda inputs, out: (out,)
         else:
             self.save = lambda inputs, out: tuple(g(inputs, out) for g in getters)
 
-        def make(fn: Callable) -> Rule:
+        def make(fn: Callable) -> Callable:
             ps, kw = rule_params(fn, 1)
-            return Rule(fn, tuple(names.index(p) for p in ps), len(names), kw)
+            return make_caller(fn, tuple(names.index(p) for p in ps), len(names), kw)
 
         if vjp_rules is not None:
             self.vjp_rules = tuple(None if f is None else make(f) for f in vjp_rules)

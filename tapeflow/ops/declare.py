@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.opdef import OpDef, Sample, declare
+from tapeflow.core.tensor import Tensor
 
 __all__ = ["elementwise", "linear", "defop", "nondiff", "FLOAT", "NUMERIC", "REAL",
            "INTEGER", "ANY", "BOOL", "Sample"]
@@ -77,6 +78,10 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
     res_names = list(op.residual_names)
     idx = [None if p is None else [res_names.index(a) for a in
                                    inspect.signature(p).parameters] for p in partials]
+    # The backward walk calls these once per recorded op: one frame for the
+    # partial, one multiply (instead of the generic caller + rule + partial).
+    callers = tuple(None if p is None else _fused(p, ix, len(res_names))
+                    for p, ix in zip(partials, idx))
 
     def jvp(*args):
         tangents, res = args[:len(names)], args[len(names):]
@@ -89,6 +94,7 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
         return total
 
     op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=res_names)
+    op.vjp_rules = callers
     declare(op)
     return _public(op)
 
@@ -171,6 +177,23 @@ def _with_g(fn: Callable) -> inspect.Signature:
     sig = inspect.signature(fn)
     g = inspect.Parameter("g", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return sig.replace(parameters=[g, *sig.parameters.values()])
+
+
+def _fused(partial: Callable, idx: list, n_res: int) -> Callable:
+    """VJP caller of one elementwise input: ``g * conj(partial(residuals))``."""
+    if idx == list(range(n_res)):
+        def caller(g, res, params):
+            p = partial(*res)
+            if type(p) is Tensor and p._value.dtype.kind == "c":
+                p = arith.conj(p)
+            return arith.multiply(g, p)
+    else:
+        def caller(g, res, params):
+            p = partial(*[res[i] for i in idx])
+            if type(p) is Tensor and p._value.dtype.kind == "c":
+                p = arith.conj(p)
+            return arith.multiply(g, p)
+    return caller
 
 
 def _conj(t: Any) -> Any:

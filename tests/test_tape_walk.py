@@ -1,0 +1,120 @@
+"""The backward walk: iterative, pruned, and letting go of what it recorded."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+from tapeflow.autodiff import tape as tape_mod
+
+
+def _chain(n: int) -> float:
+    x = tf.constant(0.5, tf.float64)
+    with tf.GradientTape() as g:
+        g.watch(x)
+        y = x
+        for _ in range(n):
+            y = y + x
+    return float(g.gradient(y, x))
+
+
+def test_long_chain_is_iterative() -> None:
+    # 50,000 records: far beyond Python's recursion limit.
+    assert _chain(50_000) == 50_001.0
+
+
+@pytest.mark.slow
+def test_million_op_chain() -> None:
+    assert _chain(1_000_000) == 1_000_001.0
+
+
+def test_mixed_chain_matches_closed_form() -> None:
+    # y_{k+1} = sin(y_k) * c: dy_n/dx = prod cos(y_k) * c, accumulated by hand.
+    x = tf.constant(0.3, tf.float64)
+    c = 1.01
+    with tf.GradientTape() as g:
+        g.watch(x)
+        y = x
+        for _ in range(2000):
+            y = tf.sin(y) * c
+    expected, v = 1.0, 0.3
+    for _ in range(2000):
+        expected *= np.cos(v) * c
+        v = np.sin(v) * c
+    np.testing.assert_allclose(float(g.gradient(y, x)), expected, rtol=1e-10)
+
+
+def test_finished_tape_holds_no_recorded_tensors() -> None:
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as g:
+        g.watch(x)
+        y = x * x
+        z = tf.sin(y)  # Sin keeps y as its residual
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is not None, "the live tape must keep the residual it needs"
+    g.gradient(z, x)
+    gc.collect()
+    assert ref() is None, "a finished non-persistent tape must let go of its records"
+
+
+def test_persistent_tape_keeps_records_until_deleted() -> None:
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as g:
+        g.watch(x)
+        y = x * x
+        z = tf.sin(y)
+    ref = weakref.ref(y)
+    del y
+    first = g.gradient(z, x)
+    second = g.gradient(z, x)
+    np.testing.assert_array_equal(first.numpy(), second.numpy())
+    gc.collect()
+    assert ref() is not None
+    del g
+    gc.collect()
+    assert ref() is None
+
+
+def test_records_unreachable_from_sources_are_skipped(monkeypatch) -> None:
+    a = tf.constant(2.0)
+    b = tf.constant(3.0)
+    calls = []
+    mul = tf.multiply.op
+    original = mul.vjp_rules
+
+    def counting(k):
+        def caller(g, res, params):
+            calls.append(k)
+            return original[k](g, res, params)
+        return caller
+
+    monkeypatch.setattr(mul, "vjp_rules", (counting(0), counting(1)))
+    with tf.GradientTape() as g:
+        g.watch([a, b])
+        y = a * b
+    assert float(g.gradient(y, a)) == 3.0
+    assert calls == [0], "the cotangent of b was computed although only a was asked for"
+
+
+def test_no_recording_without_watched_inputs() -> None:
+    x = tf.constant(1.0)
+    with tf.GradientTape() as g:
+        y = x * x
+    assert g._tape.records == []
+    assert g.gradient(y, x) is None
+
+
+def test_recorders_count_returns_to_zero() -> None:
+    from tapeflow.core import dispatch
+    before = dispatch.recorders
+    with tf.GradientTape():
+        with tf.GradientTape():
+            assert dispatch.recorders == before + 2
+    assert dispatch.recorders == before
+    assert tape_mod._local.stack == []
