@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dtypes import as_dtype
+from tapeflow.core.errors import InvalidArgumentError
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import (
@@ -40,7 +41,8 @@ __all__ = [
 
 # -- linear -------------------------------------------------------------------
 add = linear("AddV2", "add", (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
-             samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
+             samples=binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
+             dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
 subtract = linear("Sub", "subtract", (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
                   samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
 negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
@@ -48,7 +50,7 @@ negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
 conj = linear("Conj", "conjugate", lambda g: conj(g),  # d conj(x) = conj(dx)
               samples=unary(), dtypes=NUMERIC, inputs=("x",))
 identity = linear("Identity", lambda xp, input: input, lambda g: g,  # d x = dx
-                  samples=unary(), dtypes=ANY)
+                  samples=unary(), dtypes=ANY, reference=lambda x: x)
 
 # -- products and quotients ---------------------------------------------------
 multiply = elementwise("Mul", "multiply",
@@ -73,7 +75,8 @@ pow = elementwise("Pow", "power",  # noqa: A001 - TF's name
                    lambda x, out: out * _log_or_zero(x)),  # d(x^y)/dy = x^y log x
                   samples=binary(low=0.5, high=2.0), dtypes=NUMERIC)
 floormod = elementwise("FloorMod", "mod",
-                       (lambda x, y: ones_like(x),  # d(x mod y)/dx = 1
+                       # d(x mod y)/dx = 1, shaped like the output (x may broadcast)
+                       (lambda out: ones_like(out),
                         lambda x, y: negative(floordiv(x, y))),  # d/dy = -floor(x/y)
                        samples=binary(0.3, 0.7, low2=1.0, high2=1.9), dtypes=REAL)
 floordiv = nondiff("FloorDiv", "floor_divide", samples=binary(low2=0.5), dtypes=REAL)

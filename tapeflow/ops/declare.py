@@ -84,16 +84,19 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
                     for p, ix in zip(partials, idx))
 
     def jvp(*args):
-        tangents, res = args[:len(names)], args[len(names):]
+        tangents, res, out = args[:len(names)], args[len(names):-1], args[-1]
         total = None
         for t, p, ix in zip(tangents, partials, idx):
             if t is None or p is None:
                 continue
             term = arith.multiply(t, p(*[res[i] for i in ix]))
             total = term if total is None else arith.add(total, term)
+        if total is not None and total._value.shape != out._value.shape:
+            # A tangent of a broadcast input covers the whole output.
+            total = shape_ops.broadcast_to(total, out._value.shape)
         return total
 
-    op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=res_names)
+    op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=[*res_names, "out"])
     op.vjp_rules = callers
     declare(op)
     return _public(op)
@@ -202,4 +205,4 @@ def _conj(t: Any) -> Any:
     return t
 
 
-from tapeflow.ops import arith  # noqa: E402  (rules call ops defined with these helpers)
+from tapeflow.ops import arith, shape_ops  # noqa: E402  (rules call ops declared with these)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.errors import invalid_argument
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import arith, shape_ops
@@ -49,7 +49,8 @@ def _matmul_samples() -> list[Sample]:
             Sample(rand((3, 2)), rand((3, 4)), params={"fa": "T", "fb": "N"}),
             Sample(rand((2, 3)), rand((4, 3)), params={"fa": "N", "fb": "T"}),
             Sample(rand((5, 2, 3)), rand((3, 4)), params=p),
-            Sample(rand((2, 1, 2, 3)), rand((4, 3, 2)), params=p)]
+            Sample(rand((2, 1, 2, 3)), rand((4, 3, 2)), params=p),
+            Sample(rand((2, 3)), rand((4, 5)), params=p, raises=InvalidArgumentError)]
 
 
 @defop("BatchMatMulV2", samples=_matmul_samples(), dtypes=NUMERIC, broadcasts=True,
@@ -65,7 +66,11 @@ class _MatMul:
     def vjp_b(g, a, *, fa, fb):
         return _undo(_MatMul(a, g, fa=_adj(fa), fb="N"), fb)
 
-    def jvp(da, db, a, b, *, fa, fb):
+    def jvp(da, db, a, b, *, fa, fb):  # d(AB) = dA B + A dB; a None tangent adds nothing
+        if db is None:
+            return _MatMul(da, b, fa=fa, fb=fb)
+        if da is None:
+            return _MatMul(a, db, fa=fa, fb=fb)
         return _MatMul(da, b, fa=fa, fb=fb) + _MatMul(a, db, fa=fa, fb=fb)
 
 

@@ -30,6 +30,11 @@ def _samples(low: float = -2.0, high: float = 2.0) -> list[Sample]:
             Sample(rand((), low, high), params={"axis": None, "keepdims": False})]
 
 
+def _reference(reduce: Any) -> Any:
+    """The NumPy reduction the table test compares against."""
+    return lambda x, axis, keepdims: reduce(x, axis=axis, keepdims=keepdims)
+
+
 def _kept_shape(x_shape: tuple, axis: tuple | None) -> tuple:
     """The shape of the result with keepdims=True."""
     if axis is None:
@@ -50,7 +55,7 @@ def _count(x_shape: tuple, axis: tuple | None) -> int:
     return int(np.prod([x_shape[i] for i in axis], dtype=np.int64))
 
 
-@defop("Sum", samples=_samples(), dtypes=NUMERIC + ("bool",))
+@defop("Sum", samples=_samples(), reference=_reference(np.sum), dtypes=NUMERIC + ("bool",))
 class _Sum:
     def fwd(xp, x, *, axis, keepdims):
         out = xp.sum(x, axis=axis, keepdims=keepdims)
@@ -63,7 +68,7 @@ class _Sum:
         return _Sum(dx, axis=axis, keepdims=keepdims)
 
 
-@defop("Mean", samples=_samples(), dtypes=NUMERIC)
+@defop("Mean", samples=_samples(), reference=_reference(np.mean), dtypes=NUMERIC)
 class _Mean:
     def fwd(xp, x, *, axis, keepdims):
         if x.dtype.kind in "iu":  # TF: integer mean truncates
@@ -93,7 +98,7 @@ def _extreme_jvp(dx: Any, x: Any, out: Any, axis: Any, keepdims: bool) -> Tensor
                                                                  keepdims=keepdims)
 
 
-@defop("Max", samples=_samples(), dtypes=REAL)
+@defop("Max", samples=_samples(), reference=_reference(np.max), dtypes=REAL)
 class _Max:
     def fwd(xp, x, *, axis, keepdims):
         return xp.max(x, axis=axis, keepdims=keepdims)
@@ -105,7 +110,7 @@ class _Max:
         return _extreme_jvp(dx, x, out, axis, keepdims)
 
 
-@defop("Min", samples=_samples(), dtypes=REAL)
+@defop("Min", samples=_samples(), reference=_reference(np.min), dtypes=REAL)
 class _Min:
     def fwd(xp, x, *, axis, keepdims):
         return xp.min(x, axis=axis, keepdims=keepdims)
@@ -118,25 +123,62 @@ class _Min:
 
 
 def _others_product(x: Any, axis: Any) -> Tensor:
-    """prod of the other reduced elements, exact even where x has zeros.
+    """prod of the other reduced elements: exact at zeros, to every order.
 
-    d prod(x)/dx_i = prod_{j != i} x_j, computed as (prod of x with x_i set to
-    1) using the count of zeros: no division by zero anywhere.
+    d prod(x)/dx_i = prod_{j != i} x_j = (product of the elements before x_i)
+    * (product of those after it), along the reduced axes flattened into one.
+    No division (zeros are fine) and no mask built from ``x == 0`` (a mask is
+    constant in x, so nested tapes would lose the second derivative at zeros).
     """
-    zero = arith.equal(x, 0)
-    safe = arith.where(zero, arith.ones_like(x), x)
-    prod_safe = _Prod(safe, axis=axis, keepdims=True)
-    zeros = _Sum(arith.cast(zero, x._value.dtype), axis=axis, keepdims=True)
-    no_zero_elsewhere = arith.cast(arith.less_equal(zeros - arith.cast(zero, x._value.dtype),
-                                                    0.5), x._value.dtype)
-    # where x_i != 0: prod_safe / x_i if there is no zero at all, else 0.
-    # where x_i == 0: prod_safe if it is the only zero, else 0.
-    return arith.where(zero, prod_safe, prod_safe / safe) * no_zero_elsewhere
+    shape = x._value.shape
+    reduced = tuple(range(len(shape))) if axis is None else axis
+    perm = tuple(i for i in range(len(shape)) if i not in reduced) + reduced
+    n = _count(shape, axis)
+    if n == 0:
+        return arith.ones_like(x)
+    moved = x if perm == tuple(sorted(perm)) else shape_ops._transpose(x, perm=perm)
+    flat = shape_ops.reshape(moved, moved._value.shape[:len(shape) - len(reduced)] + (n,))
+    others = _exclusive_cumprod(flat, n, False) * _exclusive_cumprod(flat, n, True)
+    others = shape_ops.reshape(others, moved._value.shape)
+    if moved is x:
+        return others
+    return shape_ops._transpose(others, perm=tuple(int(i) for i in np.argsort(perm)))
+
+
+def _shift(y: Tensor, k: int, n: int, reverse: bool) -> Tensor:
+    """``y`` moved ``k`` places along its last axis (back if ``reverse``), ones filling in."""
+    last = y._value.ndim - 1
+    ones = arith.ones_like(shape_ops.strided_slice(y, (Ellipsis, slice(0, k))))
+    if reverse:
+        return shape_ops.concat([shape_ops.strided_slice(y, (Ellipsis, slice(k, n))), ones],
+                                axis=last)
+    return shape_ops.concat([ones, shape_ops.strided_slice(y, (Ellipsis, slice(0, n - k)))],
+                            axis=last)
+
+
+def _exclusive_cumprod(y: Tensor, n: int, reverse: bool) -> Tensor:
+    """Products of the elements before each one on the last axis (after it if ``reverse``).
+
+    A log-depth scan (c_i *= c_{i-k} for k = 1, 2, 4, ...) in differentiable
+    ops, so its derivatives of every order come from those ops' rules.
+    """
+    c = _shift(y, 1, n, reverse)
+    k = 1
+    while k < n:
+        c = c * _shift(c, k, n, reverse)
+        k *= 2
+    return c
 
 
 @defop("Prod", samples=_samples(0.5, 1.5) + [
         Sample(np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),
-               params={"axis": (1,), "keepdims": False})], dtypes=NUMERIC)
+               params={"axis": (1,), "keepdims": False}),
+        Sample(np.array([[[0.0, 1.2], [0.7, -1.1], [2.0, 0.0]],
+                         [[0.9, 1.3], [0.0, 0.0], [-0.6, 1.4]]]),
+               params={"axis": (0, 2), "keepdims": True}),
+        Sample(np.array([[1.5, -0.8, 0.0], [1.1, 2.0, -1.3]]),
+               params={"axis": None, "keepdims": False})], dtypes=NUMERIC,
+       reference=_reference(np.prod))
 class _Prod:
     def fwd(xp, x, *, axis, keepdims):
         return xp.prod(x, axis=axis, keepdims=keepdims).astype(x.dtype, copy=False)

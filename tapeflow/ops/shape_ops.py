@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import tensor as tensor_mod
-from tapeflow.core.errors import invalid_argument
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith
@@ -52,7 +52,9 @@ _reshape = linear("Reshape", _reshape_fwd,
                   lambda g, tensor_shape, *, shape: _reshape(g, shape=tensor_shape),
                   samples=[Sample(rand((2, 3)), params={"shape": (3, 2)}),
                            Sample(rand((2, 3)), params={"shape": (-1,)}),
-                           Sample(rand((6,)), params={"shape": (2, 1, 3)})],
+                           Sample(rand((6,)), params={"shape": (2, 1, 3)}),
+                           Sample(rand((2, 3)), params={"shape": (4,)},
+                                  raises=InvalidArgumentError)],
                   params=True, dtypes=ANY, reference=lambda x, shape: np.reshape(x, shape))
 
 
@@ -81,7 +83,8 @@ _broadcast_to = linear(
     lambda g, input_shape, *, shape: reduction.sum_to_shape(g, input_shape),  # sum back
     samples=[Sample(rand((3,)), params={"shape": (2, 3)}),
              Sample(rand((2, 1)), params={"shape": (2, 4)}),
-             Sample(rand(()), params={"shape": (3,)})],
+             Sample(rand(()), params={"shape": (3,)}),
+             Sample(rand((3,)), params={"shape": (2, 4)}, raises=InvalidArgumentError)],
     params=True, dtypes=ANY, reference=lambda x, shape: np.broadcast_to(x, shape))
 
 
@@ -176,7 +179,9 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
 # -- concat / stack -------------------------------------------------------------------------
 @defop("ConcatV2", samples=[Sample(rand((2, 3)), rand((1, 3)), params={"axis": 0}),
                             Sample(rand((2, 1)), rand((2, 2)), rand((2, 3)),
-                                   params={"axis": 1})],
+                                   params={"axis": 1}),
+                            Sample(rand((2, 3)), rand((2, 4)), params={"axis": 0},
+                                   raises=InvalidArgumentError)],
        dtypes=ANY, variadic=True,
        reference=lambda *xs, axis: np.concatenate(xs, axis))
 class _Concat:
@@ -284,6 +289,12 @@ def _slice_fwd(xp: Any, input: Any, *, key: tuple) -> Any:
                                ) from None
 
 
+def _scatter_reference(g: Any, key: tuple, shape: tuple) -> Any:
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, key, g)
+    return out
+
+
 def _slice_grad_fwd(xp: Any, g: Any, *, key: tuple, shape: tuple) -> Any:
     out = xp.zeros(shape, dtype=g.dtype)
     if _is_basic(key):
@@ -297,13 +308,15 @@ _slice_grad = linear("StridedSliceGrad", _slice_grad_fwd,
                      lambda g, *, key, shape: _strided_slice(g, key=key),
                      samples=[Sample(rand((2,)), params={"key": (1, slice(0, 2)),
                                                          "shape": (3, 4)})],
-                     params=True, dtypes=ANY, inputs=("g",))
+                     params=True, dtypes=ANY, inputs=("g",), reference=_scatter_reference)
 _strided_slice = linear("StridedSlice", _slice_fwd,
                         lambda g, input_shape, *, key: _slice_grad(g, key=key,
                                                                     shape=input_shape),
                         samples=[Sample(rand((3, 4)), params={"key": (1, slice(None, None, 2))}),
                                  Sample(rand((3, 4)), params={"key": (Ellipsis, None, -1)}),
-                                 Sample(rand((5,)), params={"key": (np.array([0, 2, 2]),)})],
+                                 Sample(rand((5,)), params={"key": (np.array([0, 2, 2]),)}),
+                                 Sample(rand((3,)), params={"key": (5,)},
+                                        raises=InvalidArgumentError)],
                         params=True, dtypes=ANY,
                         reference=lambda x, key: x[key])
 
@@ -338,6 +351,7 @@ def strided_slice(input: Any, key: Any) -> Tensor:
 
 # -- the Variable read (recorded by the tape, never called directly) -----------------------
 READ_VARIABLE = linear("ReadVariableOp", lambda xp, resource: resource, lambda g: g,
-                       samples=[Sample(rand((2, 2)))], dtypes=ANY).op
+                       samples=[Sample(rand((2, 2)))], dtypes=ANY,
+                       reference=lambda x: x).op
 
 from tapeflow.ops import reduction  # noqa: E402  (broadcast_to's transpose sums back)
