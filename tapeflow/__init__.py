@@ -84,5 +84,20 @@ from tapeflow.ops.shape_ops import (  # noqa: F401
     strided_slice,
     transpose,
 )
+from tapeflow.ops.special import (  # noqa: F401
+    acos,
+    acosh,
+    add_n,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    clip_by_value,
+    cosh,
+    floor,
+    round,
+    sinh,
+)
 
 __version__ = "0.1.0"
