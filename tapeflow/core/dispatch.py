@@ -164,61 +164,80 @@ def convert_inputs(op: Any, args: tuple) -> tuple[list, list]:
     return tensors, values
 
 
-def unary_runner(op: Any) -> Callable:
-    """``f(x, name=None)`` for a one-input op without static parameters."""
-    fwd = op.fwd
-    allowed = op.allowed
-
-    def run(x, name=None):
-        if type(x) is not Tensor:
-            x = read_input(x)
-            if not isinstance(x, Tensor):
-                x = convert_to_tensor(x)
-        xv = x._value
-        if allowed is not None and xv.dtype not in allowed:
-            raise allowed_error(op, (x,), xv.dtype)
+# The one- and two-input runners are generated from source so that their
+# parameters carry the op's TF names (``relu(features=...)``,
+# ``atan2(y=..., x=...)``) at no cost: a closure has fixed parameter names,
+# and ``**kwargs`` would cost a dict per call.
+_UNARY_SRC = """
+def make(op, fwd, allowed):
+    def {fname}({a}, name=None):
+        in0_ = {a}
+        if type(in0_) is not Tensor:
+            in0_ = read_input(in0_)
+            if not isinstance(in0_, Tensor):
+                in0_ = convert_to_tensor(in0_)
+        v0_ = in0_._value
+        if allowed is not None and v0_.dtype not in allowed:
+            raise allowed_error(op, (in0_,), v0_.dtype)
         try:
-            ov = fwd(xv)
+            ov = fwd(v0_)
         except Exception as exc:
-            raise op_error(op, (x,), exc) from None
+            raise op_error(op, (in0_,), exc) from None
         out = _new(Tensor)
         out._value = ov
         out._id = 0
         if recorders:
-            record_hook(op, (x,), out, None)
+            record_hook(op, (in0_,), out, None)
         return out
+    return {fname}
+"""
 
-    return run
+_BINARY_SRC = """
+def make(op, fwd, allowed):
+    def {fname}({a}, {b}, name=None):
+        in0_ = {a}
+        in1_ = {b}
+        if type(in0_) is Tensor and type(in1_) is Tensor:
+            v0_ = in0_._value
+            v1_ = in1_._value
+            dt = v0_.dtype
+            if dt is not v1_.dtype or (allowed is not None and dt not in allowed):
+                check_dtypes(op, (in0_, in1_), (v0_, v1_))
+        else:
+            in0_, in1_, v0_, v1_ = convert_pair(op, in0_, in1_)
+            if allowed is not None:
+                check_dtypes(op, (in0_, in1_), (v0_, v1_))
+        try:
+            ov = fwd(v0_, v1_)
+        except Exception as exc:
+            raise op_error(op, (in0_, in1_), exc) from None
+        out = _new(Tensor)
+        out._value = ov
+        out._id = 0
+        if recorders:
+            record_hook(op, (in0_, in1_), out, None)
+        return out
+    return {fname}
+"""
+
+
+def _generate(src: str, op: Any) -> Callable:
+    names = op.input_names
+    fname = op.name if op.name.isidentifier() else "run"
+    namespace: dict = {}
+    code = src.format(fname=fname, a=names[0], b=names[1] if len(names) > 1 else "")
+    exec(code, globals(), namespace)  # globals: recorders/record_hook stay live
+    return namespace["make"](op, op.fwd, op.allowed)
+
+
+def unary_runner(op: Any) -> Callable:
+    """``f(<input>, name=None)`` for a one-input op without static parameters."""
+    return _generate(_UNARY_SRC, op)
 
 
 def binary_runner(op: Any) -> Callable:
-    """``f(x, y, name=None)`` for a two-input op without static parameters."""
-    fwd = op.fwd
-    allowed = op.allowed
-
-    def run(x, y, name=None):
-        if type(x) is Tensor and type(y) is Tensor:
-            xv = x._value
-            yv = y._value
-            dt = xv.dtype
-            if dt is not yv.dtype or (allowed is not None and dt not in allowed):
-                check_dtypes(op, (x, y), (xv, yv))
-        else:
-            x, y, xv, yv = convert_pair(op, x, y)
-            if allowed is not None:
-                check_dtypes(op, (x, y), (xv, yv))
-        try:
-            ov = fwd(xv, yv)
-        except Exception as exc:
-            raise op_error(op, (x, y), exc) from None
-        out = _new(Tensor)
-        out._value = ov
-        out._id = 0
-        if recorders:
-            record_hook(op, (x, y), out, None)
-        return out
-
-    return run
+    """``f(<input0>, <input1>, name=None)`` for a two-input op without static parameters."""
+    return _generate(_BINARY_SRC, op)
 
 
 def generic_runner(op: Any) -> Callable:
