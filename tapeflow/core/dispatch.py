@@ -221,13 +221,23 @@ def make(op, fwd, allowed):
 """
 
 
+_makers: dict = {}
+
+
 def _generate(src: str, op: Any) -> Callable:
     names = op.input_names
-    fname = op.name if op.name.isidentifier() else "run"
-    namespace: dict = {}
-    code = src.format(fname=fname, a=names[0], b=names[1] if len(names) > 1 else "")
-    exec(code, globals(), namespace)  # globals: recorders/record_hook stay live
-    return namespace["make"](op, op.fwd, op.allowed)
+    key = (src, names)
+    make = _makers.get(key)
+    if make is None:
+        # Compiled once per distinct parameter names (a handful), not per op:
+        # compiling is ~0.4 ms, which import time would pay 70 times.
+        namespace: dict = {}
+        code = src.format(fname="run", a=names[0], b=names[1] if len(names) > 1 else "")
+        exec(code, globals(), namespace)  # globals: recorders/record_hook stay live
+        make = _makers[key] = namespace["make"]
+    run = make(op, op.fwd, op.allowed)
+    run.__name__ = run.__qualname__ = op.name
+    return run
 
 
 def unary_runner(op: Any) -> Callable:
