@@ -65,6 +65,32 @@ from tapeflow.ops.arith import (  # noqa: F401
     where,
     zeros_like,
 )
+from tapeflow.ops.array import (  # noqa: F401
+    argsort,
+    boolean_mask,
+    einsum,
+    gather,
+    gather_nd,
+    linspace,
+    meshgrid,
+    one_hot,
+    pad,
+    rank,
+    repeat,
+    reverse,
+    roll,
+    scatter_nd,
+    shape,
+    size,
+    sort,
+    split,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_update,
+    tensordot,
+    tile,
+    unique,
+    unstack,
+)
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
