@@ -4,8 +4,14 @@
 GradientTape runs unchanged.  This module only re-exports.
 """
 
-from tapeflow import dtypes, errors, linalg, math, nn  # noqa: F401
-from tapeflow.autodiff import GradientTape, UnconnectedGradients  # noqa: F401
+from tapeflow import autodiff, dtypes, errors, linalg, math, nn  # noqa: F401
+from tapeflow.autodiff import (  # noqa: F401
+    GradientTape,
+    UnconnectedGradients,
+    custom_gradient,
+    recompute_grad,
+    stop_gradient,
+)
 from tapeflow.core.dtypes import (  # noqa: F401
     DType,
     as_dtype,
@@ -92,6 +98,7 @@ from tapeflow.ops.array import (  # noqa: F401
     unstack,
 )
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
+from tapeflow.ops.factor import norm  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,

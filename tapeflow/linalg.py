@@ -1,4 +1,30 @@
 """``tf.linalg``: linear algebra."""
 
 from tapeflow.ops.array import einsum, tensordot  # noqa: F401
+from tapeflow.ops.factor import (  # noqa: F401
+    adjoint,
+    band_part,
+    cholesky,
+    cholesky_solve,
+    cross,
+    det,
+    diag,
+    diag_part,
+    eigh,
+    eigvalsh,
+    expm,
+    inv,
+    logdet,
+    lstsq,
+    matvec,
+    norm,
+    pinv,
+    qr,
+    set_diag,
+    slogdet,
+    solve,
+    svd,
+    trace,
+    triangular_solve,
+)
 from tapeflow.ops.linalg import matmul  # noqa: F401

@@ -65,7 +65,7 @@ def central_difference(f: Callable[[list], list], args: Sequence, direction: Seq
 
 def tolerance(dtype: np.dtype) -> tuple[float, float, float]:
     """(step, rtol, atol) of a finite-difference check whose output has ``dtype``."""
-    if np.dtype(dtype) == np.float64:
+    if np.dtype(dtype) in (np.float64, np.complex128):
         return STEP, RTOL, ATOL
     resolution = float(np.finfo(dtype).resolution)  # float32: 1e-6
     return 10 * resolution ** 0.5, 100 * resolution, 100 * resolution

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dtypes import from_numpy
-from tapeflow.core.errors import InvalidArgumentError, shape_str
+from tapeflow.core.errors import InvalidArgumentError, OpError, shape_str
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 
 # Number of active recorders (tapes, accumulators) in all threads.
@@ -53,7 +53,7 @@ def describe(values: Any) -> str:
 
 def op_error(op: Any, inputs: Any, exc: BaseException) -> Exception:
     """Turn a backend failure into TF's error naming the op, shapes and dtypes."""
-    if isinstance(exc, (InvalidArgumentError, TypeError)) and "[Op:" in str(exc):
+    if isinstance(exc, (OpError, TypeError)) and "[Op:" in str(exc):
         return exc
     text = str(exc)
     if "broadcast" in text:

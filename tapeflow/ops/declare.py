@@ -187,14 +187,20 @@ def _fused(partial: Callable, idx: list, n_res: int) -> Callable:
     if idx == list(range(n_res)):
         def caller(g, res, params):
             p = partial(*res)
-            if type(p) is Tensor and p._value.dtype.kind == "c":
-                p = arith.conj(p)
+            if type(p) is Tensor:
+                if p._value.dtype.kind == "c":
+                    p = arith.conj(p)
+            elif type(p) is complex:
+                p = p.conjugate()
             return arith.multiply(g, p)
     else:
         def caller(g, res, params):
             p = partial(*[res[i] for i in idx])
-            if type(p) is Tensor and p._value.dtype.kind == "c":
-                p = arith.conj(p)
+            if type(p) is Tensor:
+                if p._value.dtype.kind == "c":
+                    p = arith.conj(p)
+            elif type(p) is complex:
+                p = p.conjugate()
             return arith.multiply(g, p)
     return caller
 
