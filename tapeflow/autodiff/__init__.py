@@ -1,5 +1,12 @@
-"""Automatic differentiation: the tape (``tf.GradientTape``)."""
+"""Automatic differentiation: the tape, forward mode and custom gradients.
 
+``tf.autodiff`` in TF holds ``ForwardAccumulator``; the rest is re-exported
+at the top level (``tf.GradientTape``, ``tf.custom_gradient`` ...).
+"""
+
+from tapeflow.autodiff.custom import custom_gradient, recompute_grad, stop_gradient
+from tapeflow.autodiff.forward import ForwardAccumulator
 from tapeflow.autodiff.tape import GradientTape, UnconnectedGradients
 
-__all__ = ["GradientTape", "UnconnectedGradients"]
+__all__ = ["ForwardAccumulator", "GradientTape", "UnconnectedGradients", "custom_gradient",
+           "recompute_grad", "stop_gradient"]

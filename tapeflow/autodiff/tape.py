@@ -30,7 +30,7 @@ from tapeflow.autodiff import nest
 from tapeflow.core import dispatch, variable
 from tapeflow.core.tensor import Tensor, next_id, wrap
 from tapeflow.core.variable import Variable
-from tapeflow.ops import arith
+from tapeflow.ops import arith, shape_ops
 from tapeflow.ops.reduction import sum_to_shape
 from tapeflow.ops.shape_ops import READ_VARIABLE as _READ
 
@@ -248,13 +248,13 @@ class GradientTape:
                 _warn_dtype(t, "watched")
                 self._tape.watched.add(_give_id(t))
             else:
-                raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, not "
+                raise ValueError(f"Passed in object {t} of type {type(t).__name__!r}, not "
                                  "tf.Tensor or tf.Variable or ExtensionType.")
 
     def watched_variables(self) -> tuple:
-        """Variables watched by this tape, in the order they were first watched."""
+        """Variables watched by this tape, in the order they were created (as TF)."""
         if self._tape is not None:
-            self._watched_variables = tuple(self._tape.variables.values())
+            self._watched_variables = _by_creation(self._tape.variables)
         return self._watched_variables
 
     def stop_recording(self) -> _StopRecording:
@@ -292,14 +292,23 @@ class GradientTape:
         unconnected = _unconnected(unconnected_gradients)
         targets = nest.flatten(target)
         flat_sources = nest.flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, (Tensor, Variable)):
+                raise TypeError(f"Argument `sources` should hold Tensors or Variables, got {s!r}")
         seeds = _seeds(targets, output_gradients)
         recording = self._tape
         if not self._persistent:
-            self._watched_variables = tuple(recording.variables.values())
+            self._watched_variables = _by_creation(recording.variables)
             self._tape = None
         grads = backward(recording, targets, seeds, flat_sources, consume=not self._persistent)
         out = []
         for s, g in zip(flat_sources, grads):
+            if g is None:
+                # TF: a source that is itself a target gets that target's seed,
+                # watched or not.
+                for t, seed in zip(targets, seeds):
+                    if t is s:
+                        g = seed if g is None else arith.add(g, seed)
             if g is None and unconnected is UnconnectedGradients.ZERO:
                 g = _zeros_like(s)
             out.append(g)
@@ -347,6 +356,11 @@ def _warn_dtype(t: Any, what: str) -> None:
                       f"got {dt!r}", stacklevel=4)
 
 
+def _by_creation(variables: dict) -> tuple:
+    """Watched Variables ordered by their ids, i.e. by creation, as TF orders them."""
+    return tuple(variables[i] for i in sorted(variables))
+
+
 def _id_of(x: Any) -> int:
     if isinstance(x, (Tensor, Variable)):
         return x._id
@@ -371,8 +385,9 @@ def _seeds(targets: list, output_gradients: Any) -> list:
         else:
             seed = g if isinstance(g, Tensor) else dispatch.convert_to_tensor(g)
             if seed._value.shape != value._value.shape:
-                raise ValueError(f"output_gradients shape {list(seed._value.shape)} does not "
-                                 f"match target shape {list(value._value.shape)}")
+                # TF lets the seed broadcast (a scalar seeds every element);
+                # a seed that cannot raises BroadcastTo's InvalidArgumentError.
+                seed = shape_ops.broadcast_to(seed, value._value.shape)
             seeds.append(seed)
     return seeds
 

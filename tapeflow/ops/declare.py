@@ -159,12 +159,13 @@ def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
 
 def nondiff(name: str, fwd: str | Callable, *, samples: Sequence[Sample], dtypes: Any = ANY,
             inputs: Sequence[str] | None = None, n_in: int = 2, params: bool = False,
-            same_dtype: bool = True) -> Callable:
+            same_dtype: bool = True, reference: Callable | None = None,
+            n_out: int = 0) -> Callable:
     """Declare an op with no gradient (its outputs never join a tape)."""
     fn, names = _forward(fwd)
     names = list(inputs or names or _names(n_in))
     op = OpDef(name, names, fn, samples=samples, allowed=dtypes, same_dtype=same_dtype,
-               has_params=params, differentiable=False)
+               has_params=params, differentiable=False, reference=reference, n_out=n_out)
     declare(op)
     return _public(op)
 
