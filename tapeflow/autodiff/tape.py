@@ -315,6 +315,135 @@ class GradientTape:
         return nest.pack_sequence_as(sources, out)
 
 
+    def jacobian(self, target: Any, sources: Any,
+                 unconnected_gradients: Any = UnconnectedGradients.NONE,
+                 parallel_iterations: int | None = None,
+                 experimental_use_pfor: bool = True) -> Any:
+        """The Jacobian of ``target`` with respect to each source.
+
+        Each result has shape ``target.shape + source.shape``.  Vectorised:
+        the identity basis of the target's cotangents goes through ONE batched
+        backward walk (``experimental_use_pfor=False`` loops over its rows).
+
+        >>> import tapeflow as tf
+        >>> x = tf.constant([1.0, 2.0])
+        >>> with tf.GradientTape() as g:
+        ...     g.watch(x)
+        ...     y = x * x
+        >>> g.jacobian(y, x).numpy().tolist()
+        [[2.0, 0.0], [0.0, 4.0]]
+        """
+        recording = self._take("jacobian", experimental_use_pfor)
+        unconnected = _unconnected(unconnected_gradients)
+        flat_sources = nest.flatten(sources)
+        value = target._tensor if isinstance(target, Variable) else target
+        t_shape = value._value.shape
+        n = value._value.size
+        if experimental_use_pfor:
+            basis = np.eye(n, dtype=value._value.dtype).reshape((n, *t_shape))
+            rows = backward(recording, [target], [wrap(basis)], flat_sources,
+                            consume=not self._persistent, batch=n)
+        else:
+            rows = _row_by_row(recording, target, flat_sources, n, t_shape)
+        out = []
+        for s, g in zip(flat_sources, rows):
+            s_shape = (s._tensor if isinstance(s, Variable) else s)._value.shape
+            if g is None:
+                if unconnected is UnconnectedGradients.ZERO:
+                    g = wrap(np.zeros(t_shape + s_shape, dtype=value._value.dtype))
+            else:
+                g = shape_ops.reshape(g, t_shape + s_shape)
+            out.append(g)
+        return nest.pack_sequence_as(sources, out)
+
+    def batch_jacobian(self, target: Any, source: Any,
+                       unconnected_gradients: Any = UnconnectedGradients.NONE,
+                       parallel_iterations: int | None = None,
+                       experimental_use_pfor: bool = True) -> Tensor:
+        """Per-example Jacobians: ``target[i]`` with respect to ``source[i]``.
+
+        Assumes row i of ``target`` depends only on row i of ``source``.  The
+        result has shape ``target.shape + source.shape[1:]``; unconnected
+        gives zeros (as in TF).
+
+        >>> import tapeflow as tf
+        >>> x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with tf.GradientTape() as g:
+        ...     g.watch(x)
+        ...     y = x * x
+        >>> g.batch_jacobian(y, x).shape
+        TensorShape([2, 2, 2])
+        """
+        t_val = (target._tensor if isinstance(target, Variable) else target)._value
+        s_val = (source._tensor if isinstance(source, Variable) else source)._value
+        if t_val.ndim < 2 or s_val.ndim < 2 or t_val.shape[0] != s_val.shape[0]:
+            raise ValueError(f"Need first dimension of target shape ({list(t_val.shape)}) and "
+                             f"source shape ({list(s_val.shape)}) to match.")
+        recording = self._take("batch_jacobian", experimental_use_pfor)
+        b, rest = t_val.shape[0], t_val.shape[1:]
+        m = int(np.prod(rest, dtype=np.int64))
+        # Row k of the basis: a one at element k of every example's target.
+        basis = np.broadcast_to(np.eye(m, dtype=t_val.dtype).reshape((m, 1, *rest)),
+                                (m, b, *rest)).copy()
+        if experimental_use_pfor:
+            (g,) = backward(recording, [target], [wrap(basis)], [source],
+                            consume=not self._persistent, batch=m)
+        else:
+            grads = [backward(recording, [target], [wrap(basis[k])], [source], consume=False)[0]
+                     for k in range(m)]
+            g = None if all(x is None for x in grads) else shape_ops.stack(
+                [x if x is not None else wrap(np.zeros_like(s_val)) for x in grads])
+        if g is None:
+            return wrap(np.zeros(t_val.shape + s_val.shape[1:], dtype=t_val.dtype))
+        # (m, b, *source_rest) -> (b, *target_rest, *source_rest)
+        g = shape_ops.reshape(g, (m, b, *s_val.shape[1:]))
+        perm = (1, 0, *range(2, g._value.ndim))
+        g = shape_ops.transpose(g, perm)
+        return shape_ops.reshape(g, t_val.shape + s_val.shape[1:])
+
+    def _take(self, what: str, use_pfor: bool) -> _Recording:
+        """The recording for a jacobian call (consumed unless persistent)."""
+        if self._tape is None:
+            raise RuntimeError("A non-persistent GradientTape can only be used to "
+                               "compute one set of gradients (or jacobians)")
+        if not use_pfor and not self._persistent:
+            raise RuntimeError(f"GradientTape must be created with persistent=True to "
+                               f"compute the {what} with eager execution enabled and with "
+                               f" experimental_use_pfor set to False.")
+        if self._recording:
+            if not self._persistent:
+                self._pop_tape()
+            else:
+                _warn_inside_context()
+        recording = self._tape
+        if not self._persistent:
+            self._watched_variables = _by_creation(recording.variables)
+            self._tape = None
+        return recording
+
+
+def _row_by_row(recording: _Recording, target: Any, sources: list, n: int,
+                shape: tuple) -> list:
+    """Jacobian rows one backward walk each (``experimental_use_pfor=False``)."""
+    value = target._tensor if isinstance(target, Variable) else target
+    per_source: list[list] = [[] for _ in sources]
+    for k in range(n):
+        seed = np.zeros(n, dtype=value._value.dtype)
+        seed[k] = 1
+        grads = backward(recording, [target], [wrap(seed.reshape(shape))], sources,
+                         consume=False)
+        for lst, g in zip(per_source, grads):
+            lst.append(g)
+    out = []
+    for lst, s in zip(per_source, sources):
+        if all(g is None for g in lst):
+            out.append(None)
+            continue
+        zeros = np.zeros_like((s._tensor if isinstance(s, Variable) else s)._value)
+        out.append(shape_ops.stack([wrap(zeros) if g is None else g for g in lst]))
+    return out
+
+
 class _StopRecording:
     def __init__(self, tape: GradientTape) -> None:
         self._tape = tape
@@ -398,8 +527,14 @@ def _zeros_like(s: Any) -> Tensor:
 
 
 def backward(recording: _Recording, targets: list, seeds: list, sources: list,
-             consume: bool) -> list:
-    """Reverse-mode walk; returns one cotangent (or None) per source."""
+             consume: bool, batch: int | None = None) -> list:
+    """Reverse-mode walk; returns one cotangent (or None) per source.
+
+    With ``batch``, every cotangent carries a leading axis of that length (the
+    rows of a Jacobian) and the walk stays one pass: batch-polymorphic rules
+    (``op.batchable``: elementwise, matmul, ...) take the whole stack at once;
+    the others run once per row.
+    """
     records = recording.records
     if consume:
         recording.records = []
@@ -445,6 +580,9 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
                 continue
             if out_ids in wanted:
                 captured[out_ids] = g
+        if batch is not None and not op.batchable:
+            _rowwise(op, g, res, params, in_ids, reach, shapes, batch, cot)
+            continue
         callers = op.vjp_rules
         if callers:
             # One rule per input: only the inputs a source reaches are computed.
@@ -453,7 +591,7 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
                     gi = callers[k](g, res, params)
                     if gi is not None:
                         if shapes is not None:
-                            gi = sum_to_shape(gi, shapes[k])
+                            gi = sum_to_shape(gi, shapes[k], 0 if batch is None else 1)
                         prev = cot.get(i)
                         cot[i] = gi if prev is None else arith.add(prev, gi)
         else:
@@ -461,9 +599,26 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
             for k, (i, gi) in enumerate(zip(in_ids, op.vjp(g, res, params, needs))):
                 if gi is not None and needs[k]:
                     if shapes is not None:
-                        gi = sum_to_shape(gi, shapes[k])
+                        gi = sum_to_shape(gi, shapes[k], 0 if batch is None else 1)
                     _accumulate(cot, i, gi)
     return [captured.get(i, cot.get(i)) if i else None for i in src_ids]
+
+
+def _rowwise(op: Any, g: Any, res: tuple, params: Any, in_ids: tuple, reach: set,
+             shapes: Any, batch: int, cot: dict) -> None:
+    """A batched cotangent through a rule that is not batch-polymorphic: row by row."""
+    needs = [i in reach for i in in_ids]
+    rows: list[list] = [[] for _ in in_ids]
+    for b in range(batch):
+        gb = tuple(None if x is None else x[b] for x in g) if op.n_out else g[b]
+        for k, gi in enumerate(op.vjp(gb, res, params, needs)):
+            if gi is not None and needs[k]:
+                if shapes is not None:
+                    gi = sum_to_shape(gi, shapes[k])
+                rows[k].append(gi)
+    for k, i in enumerate(in_ids):
+        if rows[k]:
+            _accumulate(cot, i, shape_ops.stack(rows[k]))
 
 
 def _accumulate(cot: dict, i: int, g: Tensor) -> None:

@@ -105,6 +105,9 @@ class OpDef:
         # A variadic op (concat, stack) takes any number of inputs, all named
         # by its one input name: rules read ``values`` / ``values_shape`` as tuples.
         self.variadic = variadic
+        # Whether the VJP rules accept a cotangent with an extra leading (batch)
+        # axis unchanged; Jacobians then push all rows through in one call.
+        self.batchable = False
         # Filled by set_rules().
         self.residual_names: tuple[str, ...] = ()
         self.saves_inputs = False

@@ -44,11 +44,12 @@ add = linear("AddV2", "add", (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
              samples=binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
              dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
 subtract = linear("Sub", "subtract", (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
-                  samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
+                  samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
+                  batchable=True)
 negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
-                  samples=unary(), dtypes=NUMERIC, inputs=("x",))
+                  samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
 conj = linear("Conj", "conjugate", lambda g: conj(g),  # d conj(x) = conj(dx)
-              samples=unary(), dtypes=NUMERIC, inputs=("x",))
+              samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
 identity = linear("Identity", lambda xp, input: input, lambda g: g,  # d x = dx
                   samples=unary(), dtypes=ANY, reference=lambda x: x)
 
@@ -104,10 +105,13 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
         return realdiv(x, y)
     if isinstance(x, Tensor) and isinstance(y, Tensor) and x._value.dtype != y._value.dtype:
         raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}.")
+    x, y = _read(x), _read(y)  # Variables read first, so `1 / v` takes v's dtype
     if not isinstance(x, Tensor) and isinstance(y, Tensor):
-        x = convert_to_tensor(_read(x), dtype=y.dtype)
-    x = convert_to_tensor(_read(x))
-    y = convert_to_tensor(_read(y), dtype=x.dtype)
+        x = convert_to_tensor(x, dtype=y.dtype)
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype_hint=x.dtype)  # TF: a hint, so 2.5 stays float
+    if x._value.dtype != y._value.dtype:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}.")
     float_name = _INT_TO_FLOAT.get(x.dtype.name)
     if float_name is not None:
         x, y = cast(x, float_name), cast(y, float_name)
@@ -209,7 +213,7 @@ select = linear(
      lambda g, condition: where(condition, zeros_like(g), g)),  # dy flows elsewhere
     samples=[Sample(rand((2, 3)) > 0, rand((2, 3)), rand((2, 3))),
              Sample(rand((3,)) > 0, rand((2, 3)), rand(()))],
-    broadcasts=True, same_dtype=False, reference=np.where)
+    broadcasts=True, same_dtype=False, reference=np.where, batchable=True)
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
@@ -249,7 +253,8 @@ class _Cast:
     def fwd(xp, x, *, DstT):
         if x.dtype.kind == "c" and DstT.kind != "c":
             x = x.real  # TF casts complex to real by taking the real part
-        return x.astype(DstT, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # TF casts nan/inf silently
+            return x.astype(DstT, copy=False)
 
     def vjp_x(g, x_dtype, *, DstT):  # d cast(x) = cast back to x's dtype
         if x_dtype.kind not in "fc":

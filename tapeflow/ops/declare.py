@@ -98,6 +98,7 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
 
     op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=[*res_names, "out"])
     op.vjp_rules = callers
+    op.batchable = True  # g * partial broadcasts over a leading batch axis
     declare(op)
     return _public(op)
 
@@ -105,7 +106,7 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
 def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[Sample],
            dtypes: Any = None, inputs: Sequence[str] | None = None, broadcasts: bool = False,
            params: bool = False, reference: Callable | None = None, n_out: int = 0,
-           same_dtype: bool = True) -> Callable:
+           same_dtype: bool = True, batchable: bool = False) -> Callable:
     """Declare an op linear in its differentiable inputs, from their transposes.
 
     ``transpose`` is one function per input (None: a non-differentiable
@@ -133,6 +134,7 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
         return op.run(*tangents, **kw)
 
     op.set_rules(vjp_rules=transposes, jvp=jvp, jvp_names=names)
+    op.batchable = batchable
     declare(op)
     return _public(op)
 
@@ -140,7 +142,7 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
 def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
           same_dtype: bool = True, broadcasts: bool = False, n_out: int = 0,
           params: bool = True, reference: Callable | None = None,
-          variadic: bool = False) -> Callable:
+          variadic: bool = False, batchable: bool = False) -> Callable:
     """Class decorator: ``fwd(xp, ...)``, ``vjp``/``vjp_<input>``, ``jvp``."""
     def wrap(cls: type) -> Callable:
         fn, names = _forward(cls.fwd)
@@ -152,6 +154,7 @@ def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
                    reference=reference, nondiff_inputs=nondiff, variadic=variadic)
         op.set_rules(vjp_rules=None if vjp_all else per_input, vjp_all=vjp_all,
                      jvp=getattr(cls, "jvp", None))
+        op.batchable = batchable
         declare(op)
         return _public(op)
     return wrap

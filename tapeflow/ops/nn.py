@@ -32,7 +32,7 @@ def _softmax_ref(x: Any, axis: int) -> Any:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-@defop("Softmax", samples=[Sample(rand((2, 5)), params={"axis": 1}),
+@defop("Softmax", batchable=True, samples=[Sample(rand((2, 5)), params={"axis": 1}),
                            Sample(rand((3, 2, 4)), params={"axis": 1}),
                            Sample(rand((4,)), params={"axis": 0})],
        reference=_softmax_ref)
@@ -40,6 +40,7 @@ class _Softmax:
     fwd = _softmax_fwd
 
     def vjp_logits(g, out, *, axis):  # ds = s * (g - <g, s>)
+        axis += len(shape_ops.lead(g, out._value.ndim))  # batch axes in front
         return (g - reduction._Sum(g * out, axis=(axis,), keepdims=True)) * out
 
     def jvp(dlogits, out, *, axis):

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.dispatch import describe
 from tapeflow.core.errors import invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
@@ -43,10 +44,13 @@ def _kept_shape(x_shape: tuple, axis: tuple | None) -> tuple:
 
 
 def _spread(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -> Tensor:
-    """A reduced cotangent broadcast back over the reduced axes."""
+    """A reduced cotangent broadcast back over the reduced axes (batch axes kept)."""
+    kept = _kept_shape(x_shape, axis)
+    out_ndim = len(kept) if keepdims else len(kept) - (len(kept) if axis is None else len(axis))
+    front = shape_ops.lead(g, out_ndim)
     if not keepdims:
-        g = shape_ops.reshape(g, _kept_shape(x_shape, axis))
-    return shape_ops.broadcast_to(g, x_shape)
+        g = shape_ops.reshape(g, front + kept)
+    return shape_ops.broadcast_to(g, front + tuple(x_shape))
 
 
 def _count(x_shape: tuple, axis: tuple | None) -> int:
@@ -55,7 +59,8 @@ def _count(x_shape: tuple, axis: tuple | None) -> int:
     return int(np.prod([x_shape[i] for i in axis], dtype=np.int64))
 
 
-@defop("Sum", samples=_samples(), reference=_reference(np.sum), dtypes=NUMERIC + ("bool",))
+@defop("Sum", samples=_samples(), batchable=True, reference=_reference(np.sum),
+       dtypes=NUMERIC + ("bool",))
 class _Sum:
     def fwd(xp, x, *, axis, keepdims):
         out = xp.sum(x, axis=axis, keepdims=keepdims)
@@ -68,7 +73,7 @@ class _Sum:
         return _Sum(dx, axis=axis, keepdims=keepdims)
 
 
-@defop("Mean", samples=_samples(), reference=_reference(np.mean), dtypes=NUMERIC)
+@defop("Mean", samples=_samples(), batchable=True, reference=_reference(np.mean), dtypes=NUMERIC)
 class _Mean:
     def fwd(xp, x, *, axis, keepdims):
         if x.dtype.kind in "iu":  # TF: integer mean truncates
@@ -98,7 +103,7 @@ def _extreme_jvp(dx: Any, x: Any, out: Any, axis: Any, keepdims: bool) -> Tensor
                                                                  keepdims=keepdims)
 
 
-@defop("Max", samples=_samples(), reference=_reference(np.max), dtypes=REAL)
+@defop("Max", samples=_samples(), batchable=True, reference=_reference(np.max), dtypes=REAL)
 class _Max:
     def fwd(xp, x, *, axis, keepdims):
         return xp.max(x, axis=axis, keepdims=keepdims)
@@ -110,7 +115,7 @@ class _Max:
         return _extreme_jvp(dx, x, out, axis, keepdims)
 
 
-@defop("Min", samples=_samples(), reference=_reference(np.min), dtypes=REAL)
+@defop("Min", samples=_samples(), batchable=True, reference=_reference(np.min), dtypes=REAL)
 class _Min:
     def fwd(xp, x, *, axis, keepdims):
         return xp.min(x, axis=axis, keepdims=keepdims)
@@ -170,7 +175,7 @@ def _exclusive_cumprod(y: Tensor, n: int, reverse: bool) -> Tensor:
     return c
 
 
-@defop("Prod", samples=_samples(0.5, 1.5) + [
+@defop("Prod", batchable=True, samples=_samples(0.5, 1.5) + [
         Sample(np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),
                params={"axis": (1,), "keepdims": False}),
         Sample(np.array([[[0.0, 1.2], [0.7, -1.1], [2.0, 0.0]],
@@ -190,8 +195,11 @@ class _Prod:
         return _Sum(dx * _others_product(x, axis), axis=axis, keepdims=keepdims)
 
 
-def normalize_axis(op_name: str, axis: Any, ndim: int) -> tuple | None:
-    """TF's axis argument (None, int, list, tensor; negatives count from the end)."""
+def normalize_axis(op_name: str, axis: Any, ndim: int, x: Any = None) -> tuple | None:
+    """TF's axis argument (None, int, list, tensor; negatives count from the end).
+
+    ``x``, when given, is named (shape and dtype) in the error for a bad axis.
+    """
     if axis is None:
         return None
     if isinstance(axis, Tensor) or hasattr(axis, "_read_for_op"):
@@ -200,9 +208,11 @@ def normalize_axis(op_name: str, axis: Any, ndim: int) -> tuple | None:
     out = []
     for a in axes:
         a = int(a)
-        if not -max(ndim, 1) <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:  # TF: a scalar has no axis 0 either
+            where = "" if x is None else f" (inputs: {describe([x])})"
             raise invalid_argument(
-                op_name, f"Invalid reduction dimension ({a} for input with {ndim} dimension(s)")
+                op_name, f"Invalid reduction dimension ({a} for input with {ndim} "
+                f"dimension(s){where}")
         a = a % ndim if ndim else 0
         if a not in out:
             out.append(a)
@@ -217,7 +227,7 @@ def _reducer(run: Any, op_name: str) -> Any:
         x = arith._read(input_tensor)
         if not isinstance(x, Tensor):
             x = convert_to_tensor(x)
-        return run(x, axis=normalize_axis(op_name, axis, x._value.ndim),
+        return run(x, axis=normalize_axis(op_name, axis, x._value.ndim, x),
                    keepdims=bool(keepdims))
     return reduce
 
@@ -259,16 +269,24 @@ reduce_prod.__doc__ = """Product over ``axis``; its gradient is exact at zeros.
 """
 
 
-def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
-    """Undo broadcasting: sum ``g`` down to ``shape`` (the one place this happens)."""
+def sum_to_shape(g: Tensor, shape: tuple, batch_axes: int = 0) -> Tensor:
+    """Undo broadcasting: sum ``g`` down to ``shape`` (the one place this happens).
+
+    The first ``batch_axes`` axes of ``g`` (a Jacobian's stacked rows) are
+    kept; the rest is aligned with ``shape`` from the right, as NumPy
+    broadcasting aligns it.
+    """
     gshape = g._value.shape
-    if gshape == shape:
+    front = gshape[:batch_axes]
+    want = front + tuple(shape)
+    if gshape == want:
         return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1)
+    lead = len(gshape) - len(want)
+    start = batch_axes + lead
+    axes = tuple(range(batch_axes, start)) + tuple(
+        start + i for i, d in enumerate(shape) if d == 1 and gshape[start + i] != 1)
     if axes:
         g = _Sum(g, axis=axes, keepdims=False)
-    if g._value.shape != tuple(shape):
-        g = shape_ops.reshape(g, shape)
+    if g._value.shape != want:
+        g = shape_ops.reshape(g, want)
     return g

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import tensor as tensor_mod
-from tapeflow.core.errors import InvalidArgumentError, invalid_argument
+from tapeflow.core.dispatch import describe
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_str
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith
@@ -44,18 +45,30 @@ def _reshape_fwd(xp: Any, tensor: Any, *, shape: tuple) -> Any:
         wanted = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
         raise invalid_argument(
             "Reshape", f"Input to reshape is a tensor with {np.size(tensor)} values, but the "
-            f"requested shape {'requires a multiple of' if -1 in shape else 'has'} {wanted}"
+            f"requested shape {'requires a multiple of' if -1 in shape else 'has'} {wanted} "
+            f"(requested shape {list(shape)}; inputs: {describe([tensor])})"
         ) from None
 
 
+def lead(g: Any, ndim: int) -> tuple:
+    """The leading (batch) axes a cotangent carries beyond an ``ndim``-d value.
+
+    Jacobians push a stack of cotangents through one backward walk; rules
+    that name axes or shapes keep these leading axes in front (``batchable``).
+    """
+    return g._value.shape[:g._value.ndim - ndim]
+
+
 _reshape = linear("Reshape", _reshape_fwd,
-                  lambda g, tensor_shape, *, shape: _reshape(g, shape=tensor_shape),
+                  lambda g, tensor_shape, *, shape: _reshape(
+                      g, shape=lead(g, len(shape)) + tensor_shape),  # reshape back
                   samples=[Sample(rand((2, 3)), params={"shape": (3, 2)}),
                            Sample(rand((2, 3)), params={"shape": (-1,)}),
                            Sample(rand((6,)), params={"shape": (2, 1, 3)}),
                            Sample(rand((2, 3)), params={"shape": (4,)},
                                   raises=InvalidArgumentError)],
-                  params=True, dtypes=ANY, reference=lambda x, shape: np.reshape(x, shape))
+                  params=True, dtypes=ANY, reference=lambda x, shape: np.reshape(x, shape),
+                  batchable=True)
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
@@ -80,7 +93,8 @@ def _broadcast_fwd(xp: Any, input: Any, *, shape: tuple) -> Any:
 
 _broadcast_to = linear(
     "BroadcastTo", _broadcast_fwd,
-    lambda g, input_shape, *, shape: reduction.sum_to_shape(g, input_shape),  # sum back
+    lambda g, input_shape, *, shape: reduction.sum_to_shape(  # sum back over broadcast axes
+        g, input_shape, len(lead(g, len(shape)))),
     samples=[Sample(rand((3,)), params={"shape": (2, 3)}),
              Sample(rand((2, 1)), params={"shape": (2, 4)}),
              Sample(rand(()), params={"shape": (3,)}),
@@ -103,11 +117,19 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
 
 
 # -- transpose ------------------------------------------------------------------------
+def _transpose_back(g: Any, perm: tuple) -> Any:
+    """d transpose(x, perm) = transpose(g, inverse perm), leading axes kept."""
+    n = len(lead(g, len(perm)))
+    inverse = tuple(int(p) + n for p in np.argsort(perm))
+    return _transpose(g, perm=tuple(range(n)) + inverse)
+
+
 _transpose = linear("Transpose", lambda xp, x, *, perm: xp.transpose(x, perm),
-                    lambda g, *, perm: _transpose(g, perm=tuple(np.argsort(perm))),
+                    lambda g, *, perm: _transpose_back(g, perm),
                     samples=[Sample(rand((2, 3)), params={"perm": (1, 0)}),
                              Sample(rand((2, 3, 4)), params={"perm": (2, 0, 1)})],
-                    params=True, dtypes=ANY, reference=lambda x, perm: np.transpose(x, perm))
+                    params=True, dtypes=ANY, reference=lambda x, perm: np.transpose(x, perm),
+                    batchable=True)
 
 
 def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False,
@@ -235,10 +257,13 @@ def concat(values: Any, axis: int, name: str | None = "concat") -> Tensor:
     axis %= nd
     for i, t in enumerate(tensors):
         s0, s = tensors[0]._value.shape, t._value.shape
-        if len(s) != nd or any(a != b for k, (a, b) in enumerate(zip(s0, s)) if k != axis):
-            raise invalid_argument("ConcatV2", f"ConcatOp : Dimension mismatch: input 0 has "
-                                   f"shape {list(s0)} and input {i} has shape {list(s)} "
-                                   f"(concat axis {axis})")
+        bad = [k for k, (a, b) in enumerate(zip(s0, s)) if k != axis and a != b]
+        if len(s) != nd or bad:
+            what = (f"Dimension {bad[0]} in both shapes must be equal" if len(s) == nd
+                    else "Ranks of all input tensors should match")
+            raise invalid_argument("ConcatV2", f"ConcatOp : {what}: shape[0] = {shape_str(s0)} "
+                                   f"vs. shape[{i}] = {shape_str(s)} (concat axis {axis}; "
+                                   f"inputs: {describe(tensors)})")
     if len(tensors) == 1:
         return tensors[0]
     return _Concat(*tensors, axis=axis)
@@ -304,21 +329,33 @@ def _slice_grad_fwd(xp: Any, g: Any, *, key: tuple, shape: tuple) -> Any:
     return out
 
 
+def _sliced_ndim(shape: tuple, key: tuple) -> int:
+    """ndim of ``x[key]`` for x of ``shape`` (on a zero-memory view)."""
+    return np.broadcast_to(np.empty((), dtype=np.int8), shape)[key].ndim
+
+
+def _batched_key(g: Any, ndim: int, key: tuple) -> tuple:
+    return (slice(None),) * len(lead(g, ndim)) + key
+
+
 _slice_grad = linear("StridedSliceGrad", _slice_grad_fwd,
-                     lambda g, *, key, shape: _strided_slice(g, key=key),
+                     lambda g, *, key, shape: _strided_slice(
+                         g, key=_batched_key(g, len(shape), key)),  # slice back
                      samples=[Sample(rand((2,)), params={"key": (1, slice(0, 2)),
                                                          "shape": (3, 4)})],
-                     params=True, dtypes=ANY, inputs=("g",), reference=_scatter_reference)
+                     params=True, dtypes=ANY, inputs=("g",), reference=_scatter_reference,
+                     batchable=True)
 _strided_slice = linear("StridedSlice", _slice_fwd,
-                        lambda g, input_shape, *, key: _slice_grad(g, key=key,
-                                                                    shape=input_shape),
+                        lambda g, input_shape, *, key: _slice_grad(  # scatter back
+                            g, key=_batched_key(g, _sliced_ndim(input_shape, key), key),
+                            shape=lead(g, _sliced_ndim(input_shape, key)) + input_shape),
                         samples=[Sample(rand((3, 4)), params={"key": (1, slice(None, None, 2))}),
                                  Sample(rand((3, 4)), params={"key": (Ellipsis, None, -1)}),
                                  Sample(rand((5,)), params={"key": (np.array([0, 2, 2]),)}),
                                  Sample(rand((3,)), params={"key": (5,)},
                                         raises=InvalidArgumentError)],
                         params=True, dtypes=ANY,
-                        reference=lambda x, key: x[key])
+                        reference=lambda x, key: x[key], batchable=True)
 
 
 def _normalize_key(key: Any) -> tuple:
@@ -351,6 +388,7 @@ def strided_slice(input: Any, key: Any) -> Tensor:
 
 # -- the Variable read (recorded by the tape, never called directly) -----------------------
 READ_VARIABLE = linear("ReadVariableOp", lambda xp, resource: resource, lambda g: g,
+                       batchable=True,
                        samples=[Sample(rand((2, 2)))], dtypes=ANY,
                        reference=lambda x: x).op
 
