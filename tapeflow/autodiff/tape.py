@@ -376,7 +376,10 @@ class GradientTape:
         """
         t_val = (target._tensor if isinstance(target, Variable) else target)._value
         s_val = (source._tensor if isinstance(source, Variable) else source)._value
-        if t_val.ndim < 2 or s_val.ndim < 2 or t_val.shape[0] != s_val.shape[0]:
+        for v in (t_val, s_val):
+            if v.ndim < 2:
+                raise ValueError(f"Shape {tuple(v.shape)} must have rank at least 2")
+        if t_val.shape[0] != s_val.shape[0]:
             raise ValueError(f"Need first dimension of target shape ({list(t_val.shape)}) and "
                              f"source shape ({list(s_val.shape)}) to match.")
         recording = self._take("batch_jacobian", experimental_use_pfor)
