@@ -96,7 +96,7 @@ class DType:
             return np.finfo(self._np).min
         if self.kind in "iu":
             return np.iinfo(self._np).min
-        raise TypeError(f"Cannot find minimum value of {self!r}.")
+        raise TypeError(f"Cannot find minimum value of {self} with type {self}.")
 
     @property
     def max(self) -> Any:
@@ -104,7 +104,7 @@ class DType:
             return np.finfo(self._np).max
         if self.kind in "iu":
             return np.iinfo(self._np).max
-        raise TypeError(f"Cannot find maximum value of {self!r}.")
+        raise TypeError(f"Cannot find maximum value of {self} with type {self}.")
 
     def is_compatible_with(self, other: Any) -> bool:
         return self == other
@@ -129,7 +129,8 @@ class DType:
     def __repr__(self) -> str:
         return f"tf.{self.name}"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return f"<dtype: {self.name!r}>"
 
     def __reduce__(self) -> tuple:
         return as_dtype, (self.name,)
@@ -157,13 +158,13 @@ bfloat16 = DType("bfloat16", np.dtype(np.float32))
 _ALL = (float16, float32, float64, complex64, complex128, int8, int16, int32,
         int64, uint8, uint16, uint32, uint64, bool, string)
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update(half=float16, double=float64, bfloat16=bfloat16)
+_BY_NAME.update(half=float16, float=float32, double=float64, bfloat16=bfloat16)
 # Keyed by NumPy dtype: the hot path maps an array's dtype to a DType here.
 _BY_NP: dict[np.dtype, DType] = {d._np: d for d in _ALL}
 _BY_NP[np.dtype(np.str_)] = string
 _BY_NP[np.dtype(np.bytes_)] = string
-_PY_TYPES = {float: float32, int: int32, complex: complex128, builtins.bool: bool,
-             str: string, bytes: string}
+# TF maps only these Python types (``tf.as_dtype(int)`` is a TypeError in TF).
+_PY_TYPES = {float: float32, builtins.bool: bool, object: string}
 
 
 def from_numpy(np_dtype: np.dtype) -> DType:
@@ -185,15 +186,23 @@ def as_dtype(type_value: Any) -> DType:
     """
     if isinstance(type_value, DType):
         return type_value
+    np_dtype = None
     if isinstance(type_value, str):
-        try:
+        if type_value in _BY_NAME:
             return _BY_NAME[type_value]
-        except KeyError:
+    elif isinstance(type_value, np.dtype):
+        np_dtype = type_value
+    elif isinstance(type_value, type):
+        if type_value in _PY_TYPES:
+            return _PY_TYPES[type_value]
+        if issubclass(type_value, np.generic):
+            np_dtype = np.dtype(type_value)
+    elif isinstance(getattr(type_value, "dtype", None), np.dtype):
+        np_dtype = type_value.dtype
+    if np_dtype is not None:
+        try:
+            return from_numpy(np_dtype)
+        except TypeError:
             pass
-    elif type_value in _PY_TYPES:
-        return _PY_TYPES[type_value]
-    try:
-        return from_numpy(np.dtype(type_value))
-    except TypeError:
-        pass
-    raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a TensorFlow DType.")
+    raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a "
+                    f"TensorFlow DType.")

@@ -1,4 +1,5 @@
-"""The eager Tensor, TensorShape and conversion of Python/NumPy values to Tensors.
+"""The eager Tensor, TensorShape and ``convert_to_tensor`` (TF's conversion rules
+for Python and NumPy values live in :mod:`tapeflow.core.convert`).
 
 A Tensor wraps one backend array and never changes it.  Creation is the
 hottest line in the library, so a Tensor is two slots and nothing else:
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.convert import infer_python, numpy_value, python_to, unsupported
 from tapeflow.core.dtypes import DType, as_dtype, from_numpy
 
 __all__ = ["Tensor", "TensorShape", "convert_to_tensor", "is_tensor"]
@@ -78,9 +80,21 @@ class TensorShape(tuple):
             return TensorShape(tuple.__getitem__(self, key))
         return tuple.__getitem__(self, key)
 
+    def __add__(self, other: Any) -> TensorShape:
+        return self.concatenate(other)
+
+    def __radd__(self, other: Any) -> TensorShape:
+        return TensorShape(other).concatenate(self)
+
+    def __bool__(self) -> bool:
+        # TF: a known shape is truthy, even the scalar shape ().
+        return True
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (tuple, list)):
             return tuple(self) == tuple(other)
+        if isinstance(other, np.ndarray) and other.ndim == 1 and other.dtype.kind in "iu":
+            return tuple(self) == tuple(other.tolist())
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -174,7 +188,10 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
-        return builtins.bool(self._value)
+        v = self._value
+        if v.size == 0:  # TF (unlike NumPy 2) calls an empty tensor false
+            return False
+        return builtins.bool(v)
 
     def __float__(self) -> float:
         return float(self._value)
@@ -202,21 +219,22 @@ class Tensor:
 
     # -- printing --------------------------------------------------------
     def __repr__(self) -> str:
+        # As TF: a scalar prints as the Python value (float32 0.1 as
+        # 0.10000000149011612), an array as NumPy's repr on a new line if it
+        # spans several.
         v = np.asarray(self._value)
-        body = repr(v) if v.ndim else (repr(complex(v[()])) if v.dtype.kind == "c" else str(v[()]))
+        body = repr(v) if v.ndim else repr(v.item())
         sep = "\n" if "\n" in body else ""
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={sep}{body}>"
 
     def __str__(self) -> str:
-        v = np.asarray(self._value)
-        body = str(v)
-        sep = "\n" if v.ndim > 1 else ""
+        body = str(np.asarray(self._value))
+        sep = "\n" if "\n" in body else ""
         return f"tf.Tensor({sep}{body}, shape={self.shape}, dtype={self.dtype.name})"
 
     def __format__(self, spec: str) -> str:
-        if self._value.ndim == 0:
-            return format(self._value[()], spec)
-        return format(str(self), spec)
+        # TF formats the NumPy value: a scalar takes any spec, an array only "".
+        return format(self.numpy(), spec)
 
     def __reduce__(self) -> tuple:
         return constant_from_array, (np.asarray(self._value),)
@@ -277,59 +295,20 @@ def is_tensor(x: Any) -> bool:
 # ``tf.constant([x, y])`` is recorded (TF's auto-packing) instead of leaving the tape.
 pack_hook: Any = None
 
-_PY_SCALARS = (builtins.bool, int, float, complex)
-
-
-def _infer_python(value: Any) -> np.ndarray:
-    """A NumPy array with TF's dtype for a Python scalar or nested list."""
-    try:
-        arr = np.array(value)
-    except ValueError:
-        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
-    kind = arr.dtype.kind
-    if kind == "O":
-        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
-    if arr.ndim and (kind == "b") != _any_bool(value):
-        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
-    if kind == "f":
-        return arr.astype(np.float32)
-    if kind in "iu":
-        if arr.size and (arr.min() < -2**31 or arr.max() >= 2**31):
-            return arr.astype(np.int64)
-        return arr.astype(np.int32)
-    if kind in "US":
-        return arr.astype(object)
-    return arr
-
-
-def _any_bool(value: Any) -> builtins.bool:
-    """Whether any leaf of a nested list is a bool (then all must be, as in TF)."""
-    if isinstance(value, (list, tuple)):
-        return any(_any_bool(v) for v in value)
-    return isinstance(value, (builtins.bool, np.bool_))
+_PLAIN = frozenset({float, int, builtins.bool, complex, str, bytes})
 
 
 def _contains_tensor(value: Any) -> builtins.bool:
-    if isinstance(value, (list, tuple)):
-        return any(_contains_tensor(v) for v in value)
-    return is_tensor(value)
-
-
-def _python_to(value: Any, dtype: DType) -> np.ndarray:
-    """Python value to ``dtype``, refusing lossy conversions as TF does."""
-    kind = dtype.kind
-    arr = _infer_python(value) if not isinstance(value, _PY_SCALARS) else np.array(value)
-    src = arr.dtype.kind
-    ok = (src == kind or src == "b" and kind == "b"
-          or src in "iu" and kind in "iufc" or src == "f" and kind in "fc"
-          or src == "O" and kind == "O")
-    if not ok:
-        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    with np.errstate(over="ignore"):
-        out = arr.astype(dtype._np)
-    if kind in "iu" and not np.array_equal(out, arr):
-        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    return out
+    """Whether a list holds a Tensor or Variable at any depth (then TF stacks it)."""
+    if {type(v) for v in value} <= _PLAIN:  # the usual flat list of numbers: one pass
+        return False
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            if _contains_tensor(v):
+                return True
+        elif is_tensor(v):
+            return True
+    return False
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
@@ -355,29 +334,22 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
     if isinstance(value, Tensor):
         return value
     want = as_dtype(dtype) if dtype is not None else None
+    if want is None and dtype_hint is not None:
+        # TF tries the hint and quietly falls back to the inferred dtype.
+        try:
+            return convert_to_tensor(value, dtype_hint)
+        except (TypeError, ValueError):
+            pass
     if isinstance(value, (np.ndarray, np.generic)):
-        arr = np.asarray(value)
-        if want is not None and arr.dtype != want._np:
-            arr = arr.astype(want._np)
-        elif arr.dtype.kind in "US":
-            arr = arr.astype(object)
-        from_numpy(arr.dtype)  # refuses dtypes TF lacks
-        return wrap(arr)
+        return wrap(numpy_value(value, want))
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         if pack_hook is None:
             raise TypeError("Lists of tensors need tapeflow.ops loaded to be converted.")
         return pack_hook(value, want)
-    if want is None and dtype_hint is not None:
-        try:
-            return wrap(_python_to(value, as_dtype(dtype_hint)))
-        except (TypeError, ValueError):
-            pass
     if want is not None:
-        return wrap(_python_to(value, want))
-    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
-        return convert_to_tensor(np.asarray(value), dtype)
-    if value is None:
-        raise ValueError("Attempt to convert a value (None) with an unsupported type "
-                         "(<class 'NoneType'>) to a Tensor.")
-    return wrap(_infer_python(value))
-
+        return wrap(python_to(value, want))
+    if value is None or isinstance(value, (dict, set, frozenset)):
+        raise unsupported(value)
+    if hasattr(value, "__array__") and not isinstance(value, (list, tuple, builtins.range)):
+        return wrap(numpy_value(np.asarray(value), want))
+    return wrap(infer_python(value))

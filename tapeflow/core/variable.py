@@ -16,6 +16,7 @@ import numpy as np
 
 from tapeflow.core import dispatch
 from tapeflow.core.dtypes import DType, as_dtype, from_numpy
+from tapeflow.core.errors import invalid_argument, shape_str
 from tapeflow.core.tensor import Reference, Tensor, TensorShape, convert_to_tensor, next_id, wrap
 
 __all__ = ["Variable"]
@@ -43,7 +44,8 @@ class Variable:
                  synchronization: Any = None, aggregation: Any = None,
                  shape: Any = None, **unused: Any) -> None:
         if initial_value is None:
-            raise ValueError("The initial value must be specified.")
+            raise ValueError("The `initial_value` arg to `tf.Variable` must be specified except "
+                             "when you are not providing a `variable_def`. You provided neither.")
         if callable(initial_value):
             initial_value = initial_value()
         value = convert_to_tensor(initial_value, dtype=dtype) if dtype is None or \
@@ -74,37 +76,43 @@ class Variable:
         return self._tensor.numpy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self._tensor.__array__(dtype, copy)
+        # TF hands NumPy a private, writable copy of a Variable's value.
+        return np.array(self._tensor._value, dtype=dtype, copy=True)
 
     # -- writing -----------------------------------------------------------
-    def _new_value(self, value: Any, what: str) -> np.ndarray:
-        tensor = convert_to_tensor(value, dtype=self.dtype)
-        arr = tensor._value
-        if arr.shape != self._tensor._value.shape:
+    def _new_value(self, value: Any, op_name: str) -> np.ndarray:
+        """``value`` as an array of this Variable's dtype and shape, or TF's error."""
+        arr = convert_to_tensor(value, dtype=self.dtype)._value
+        shape = self._tensor._value.shape
+        if arr.shape == shape:
+            return arr
+        if op_name == "AssignVariableOp":
             raise ValueError(
                 f"Cannot assign value to variable ' {self._name}': Shape mismatch."
-                f"The variable shape {tuple(self.shape)}, and the assigned value shape "
-                f"{tuple(arr.shape)} are incompatible.")
-        return arr
+                f"The variable shape {shape}, and the assigned value shape "
+                f"{arr.shape} are incompatible.")
+        raise invalid_argument(op_name, f"Cannot update variable with shape {shape_str(shape)} "
+                               f"using a Tensor with shape {shape_str(arr.shape)}, shapes "
+                               f"must be equal.")
 
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None,
                read_value: bool = True) -> Variable | None:
         """Replace the value (shape and dtype must match); returns the Variable."""
-        arr = self._new_value(value, "assign")
+        arr = self._new_value(value, "AssignVariableOp")
         self._tensor = wrap(np.array(arr, copy=True))
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Add ``delta`` to the value; returns the Variable."""
-        arr = self._new_value(delta, "assign_add")
+        arr = self._new_value(delta, "AssignAddVariableOp")
         self._tensor = wrap(self._tensor._value + arr)
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Subtract ``delta`` from the value; returns the Variable."""
-        arr = self._new_value(delta, "assign_sub")
+        arr = self._new_value(delta, "AssignSubVariableOp")
         self._tensor = wrap(self._tensor._value - arr)
         return self if read_value else None
 
@@ -156,13 +164,11 @@ class Variable:
 
     def __repr__(self) -> str:
         body = repr(self._tensor).split("numpy=", 1)[1][:-1]
-        return f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, numpy={body}>"
+        return (f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={body}>")
 
     def __str__(self) -> str:
         return repr(self)
-
-    def __len__(self) -> int:
-        return len(self._tensor)
 
     def __iter__(self):
         return iter(self._read_for_op())
@@ -176,19 +182,16 @@ class Variable:
     def __int__(self) -> int:
         return int(self._tensor)
 
-    def __index__(self) -> int:
-        return self._tensor.__index__()
-
     def __copy__(self) -> Variable:
-        return Variable(self._tensor, trainable=self._trainable, name=self._name[:-2])
+        return self  # TF: a shallow copy is the same Variable
 
     def __deepcopy__(self, memo: dict) -> Variable:
-        return self.__copy__()
+        return Variable(self._tensor, trainable=self._trainable, name=self._name[:-2])
 
 
 def _cast_tensor(value: Tensor, dtype: Any) -> Tensor:
     want = as_dtype(dtype)
     if value._value.dtype != want._np:
-        raise ValueError(f"Tensor conversion requested dtype {want.name} for Tensor with "
-                         f"dtype {value.dtype.name}: {value!r}")
+        raise ValueError(f"initial_value: Tensor conversion requested dtype {want.name} for "
+                         f"Tensor with dtype {value.dtype.name}: {value!r}")
     return value

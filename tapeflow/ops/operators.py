@@ -7,11 +7,13 @@ Python frame between ``x * y`` and NumPy.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
-from tapeflow.core.errors import InvalidArgumentError
+from tapeflow.core.convert import CPP_NAMES
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument
 from tapeflow.core.tensor import Tensor, wrap
 from tapeflow.core.variable import Variable
 from tapeflow.ops import arith, linalg, shape_ops
@@ -26,27 +28,153 @@ def _swap(fn: Any) -> Any:
 
 def _invert(x: Any) -> Tensor:
     x = shape_ops._as_tensor(x)
-    if x._value.dtype.kind == "b":
+    kind = x._value.dtype.kind
+    if kind == "b":
         return arith.logical_not(x)
+    if kind not in "iu":
+        name = CPP_NAMES.get(x.dtype.name, x.dtype.name)
+        raise invalid_argument("Invert", f"Value for attr 'T' of {name} is not in the "
+                               f"list of allowed values: int8, int16, int32, int64, uint8, "
+                               f"uint16, uint32, uint64")
     return wrap(np.invert(x._value))
 
 
+def _broadcastable(x: Any, y: Any) -> bool:
+    try:
+        np.broadcast_shapes(np.shape(getattr(x, "_value", x)), np.shape(getattr(y, "_value", y)))
+    except ValueError:
+        return False
+    return True
+
+
+# TF's ``==``/``!=`` are elementwise, and incompatible shapes give one bool
+# (``incompatible_shape_error=False``); dtype mismatches still raise.
+def _shapes_differ(self: Any, other: Any) -> bool:
+    """Whether a failed Equal/NotEqual failed on shapes (not on dtypes)."""
+    x = shape_ops._as_tensor(self)
+    y = other if isinstance(other, Tensor) else getattr(other, "_tensor", other)
+    if isinstance(y, Tensor) and y._value.dtype != x._value.dtype:
+        return False
+    return not _broadcastable(x, y)
+
+
+def _var_eq(self: Any, other: Any) -> Any:
+    try:
+        return _equal(self, other)
+    except InvalidArgumentError:
+        if not _shapes_differ(self, other):
+            raise
+        return wrap(np.array(False))
+
+
+def _var_ne(self: Any, other: Any) -> Any:
+    try:
+        return _not_equal(self, other)
+    except InvalidArgumentError:
+        if not _shapes_differ(self, other):
+            raise
+        return wrap(np.array(True))
+
+
 def _eq(self: Any, other: Any) -> Any:
-    if other is None:
+    if other is None:  # a Tensor (not a Variable) is never equal to None
         return False
     try:
-        return arith.equal(self, other)
+        return _equal(self, other)
     except InvalidArgumentError:
-        return wrap(np.array(False))  # TF: incompatible shapes compare unequal
+        if not _shapes_differ(self, other):
+            raise
+        return wrap(np.array(False))
 
 
 def _ne(self: Any, other: Any) -> Any:
     if other is None:
         return True
     try:
-        return arith.not_equal(self, other)
+        return _not_equal(self, other)
     except InvalidArgumentError:
+        if not _shapes_differ(self, other):
+            raise
         return wrap(np.array(True))
+
+
+_equal, _not_equal = arith.equal, arith.not_equal
+
+
+_slice = shape_ops._strided_slice
+_SLICE_TYPE_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                     "scalar tf.int32/tf.int64 tensors are valid indices")
+
+
+def _index(k: Any) -> int:
+    """One integer of an index, as TF accepts it (ints, scalar int32/int64 tensors)."""
+    if isinstance(k, numbers.Integral):
+        return int(k)
+    if isinstance(k, Tensor) or hasattr(k, "_read_for_op"):
+        v = shape_ops._as_tensor(k)._value
+        if v.ndim == 0 and v.dtype in (np.int32, np.int64):
+            return int(v)
+    elif isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype in (np.int32, np.int64):
+        return int(k)
+    raise TypeError(f"{_SLICE_TYPE_ERROR}, got {k!r}")
+
+
+def _getitem(self: Any, key: Any) -> Tensor:
+    """``x[key]`` with TF's rules: a list key is a tuple, only integers, slices,
+    ``...`` and ``None`` index; a bool tensor or array masks."""
+    x = self if type(self) is Tensor else shape_ops._as_tensor(self)
+    if type(key) is int:  # the common case (and iteration): one bounds check
+        shape = x._value.shape
+        if not shape or not -shape[0] <= key < shape[0]:
+            _check_bounds(shape, [key])
+        return _slice(x, key=(key,))
+    if getattr(getattr(key, "dtype", None), "kind", None) == "b" or (
+            isinstance(key, Tensor) and key._value.dtype.kind == "b"):
+        return shape_ops.strided_slice(x, key)
+    items = tuple(key) if isinstance(key, (list, tuple)) else (key,)
+    spec = []
+    for k in items:
+        kind = type(k)
+        if kind is int or k is None or k is Ellipsis:
+            spec.append(k)
+        elif kind is slice:
+            parts = (k.start, k.stop, k.step)
+            if all(v is None or type(v) is int for v in parts):
+                spec.append(k)
+            else:
+                spec.append(slice(*(None if v is None else _index(v) for v in parts)))
+        else:
+            spec.append(_index(k))
+    _check_bounds(x._value.shape, spec)
+    return _slice(x, key=tuple(spec))  # the key is already normalised: the op itself
+
+
+def _check_bounds(shape: tuple, spec: list) -> None:
+    """TF's StridedSlice errors for too many indices and out-of-range integers."""
+    nd = len(shape)
+    ellipses = used = ints = 0
+    for k in spec:
+        if k is Ellipsis:
+            ellipses += 1
+        elif k is not None:
+            used += 1
+            ints += type(k) is int
+    if ellipses > 1:
+        raise invalid_argument("StridedSlice", "Multiple ellipses in slice spec not allowed")
+    if used > nd:
+        raise invalid_argument("StridedSlice", "Attempting to slice scalar input." if not nd
+                               else f"Index out of range using input dim {nd}; input has "
+                               f"only {nd} dims")
+    if not ints:
+        return
+    # Entries before an ellipsis index dimensions from the front, after it from the back.
+    cut = spec.index(Ellipsis) if Ellipsis in spec else len(spec)
+    front = [k for k in spec[:cut] if k is not None]
+    back = [k for k in spec[cut + 1:] if k is not None]
+    for dim, k in list(enumerate(front)) + list(enumerate(back, nd - len(back))):
+        if isinstance(k, int) and not -shape[dim] <= k < shape[dim]:
+            raise invalid_argument("StridedSlice", f"slice index {k + shape[dim] if k < 0 else k}"
+                                   f" of dimension {dim} out of bounds.")
 
 
 def _logical(bool_op: Any, int_op: Any) -> Any:
@@ -77,14 +205,18 @@ def bind(cls: type) -> None:
         setattr(cls, f"__r{name}__", _swap(fn))
     for name, fn in COMPARE.items():
         setattr(cls, f"__{name}__", fn)
-    cls.__eq__ = _eq
-    cls.__ne__ = _ne
     cls.__neg__ = arith.negative
     cls.__abs__ = arith.abs
-    cls.__pos__ = lambda self: self
+    # No __pos__: TF's tensors refuse unary plus.
     cls.__invert__ = _invert
-    cls.__getitem__ = shape_ops.strided_slice
+    cls.__getitem__ = _getitem
 
 
 bind(Tensor)
 bind(Variable)
+Tensor.__eq__ = _eq
+Tensor.__ne__ = _ne
+# TF's Variable compares like a Tensor but has no None shortcut: ``v == None``
+# tries to convert None and raises.
+Variable.__eq__ = _var_eq
+Variable.__ne__ = _var_ne
