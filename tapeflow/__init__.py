@@ -4,7 +4,7 @@
 GradientTape runs unchanged.  This module only re-exports.
 """
 
-from tapeflow import autodiff, dtypes, errors, linalg, math, nn, random  # noqa: F401
+from tapeflow import autodiff, dtypes, errors, linalg, math, nn, random, test  # noqa: F401
 from tapeflow.autodiff import (  # noqa: F401
     GradientTape,
     UnconnectedGradients,
