@@ -882,10 +882,6 @@ def test_broadcasting_failure_names_op_and_shapes():
 
 
 # -- known gaps in the dispatcher (tapeflow/core/dispatch.py), pinned against TF --------------
-@pytest.mark.xfail(not ORACLE, strict=True,
-                   reason="dispatch.convert_scalar refuses Python ints outside the tensor's "
-                          "dtype range; TF converts them like tf.constant(300, tf.uint8) == 44, "
-                          "wrapping as a C cast")
 def test_python_int_scalars_wrap_into_the_tensor_dtype():
     assert (c([1], tf.uint8) + 300).numpy().tolist() == [45]
     assert (c([1], tf.uint8) * 300).numpy().tolist() == [44]
@@ -900,11 +896,6 @@ def test_python_int_lists_wrap_into_the_tensor_dtype():
     assert (c([1], tf.uint8) + [300]).numpy().tolist() == [45]
 
 
-@pytest.mark.xfail(not ORACLE, strict=True,
-                   reason="dispatch converts the other operand of AddV2 with the tensor's "
-                          "dtype (TypeError); TF's `+` and tf.add convert it with a dtype "
-                          "*hint* (math_ops._add_dispatch), so 2.5, 1j or 'a' keep their own "
-                          "dtype and AddV2 raises InvalidArgumentError for the mix")
 @pytest.mark.parametrize("op, want, got", [
     (lambda: c([1]) + 2.5, "int32", "float"),
     (lambda: tf.add(c([1]), 2.5), "int32", "float"),
@@ -932,9 +923,6 @@ def test_other_ops_convert_their_other_operand_with_the_dtype():
         c([1]) == "a"  # noqa: B015
 
 
-@pytest.mark.xfail(not ORACLE, strict=True,
-                   reason="dispatch.convert_scalar names the dtype as 'float32'/'float16'; "
-                          "TF's message uses the C++ names 'float'/'half'/'double'")
 @pytest.mark.parametrize("op, name", [
     (lambda: c([1.0]) * 1j, "float"), (lambda: c([1.0]) == 1j, "float"),
     (lambda: 1j + c([1.0]), "float"), (lambda: c([1.0], tf.float16) * 1j, "half"),

@@ -66,25 +66,28 @@ def _array(v: Any) -> Any:
     return v._value if isinstance(v, Tensor) else v
 
 
+def word(d: np.dtype) -> str:
+    """TF's C++ name of a dtype in messages: float, double, half, int32, string ..."""
+    return _TF_WORDS.get(np.dtype(d).name, np.dtype(d).name)
+
+
 def dtype_error(op: Any, index: int, expected: Any, got: Any) -> InvalidArgumentError:
     """TF's message for an input whose dtype differs from the first input's."""
-    def word(d: np.dtype) -> str:
-        return _TF_WORDS.get(d.name, d.name)
     return InvalidArgumentError(
         None, None,
         f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
         f"{word(expected)} tensor but is a {word(got)} tensor [Op:{op.name}]")
 
 
-_TF_WORDS = {"float32": "float", "float64": "double", "float16": "half", "int32": "int32",
-             "int64": "int64", "bool": "bool", "complex64": "complex64",
-             "complex128": "complex128"}
+_TF_WORDS = {"float32": "float", "float64": "double", "float16": "half", "object": "string"}
 
 
-def allowed_error(op: Any, inputs: Any, dt: np.dtype) -> TypeError:
-    allowed = ", ".join(sorted(from_numpy(d).name for d in op.allowed))
-    return TypeError(f"{op.name} does not support dtype {from_numpy(dt).name} "
-                     f"(inputs: {describe(inputs)}); expected one of: {allowed} [Op:{op.name}]")
+def allowed_error(op: Any, inputs: Any, dt: np.dtype) -> InvalidArgumentError:
+    """TF's error for a dtype the op's kernel does not take."""
+    allowed = ", ".join(sorted(word(d) for d in op.allowed))
+    return InvalidArgumentError(
+        None, None, f"Value for attr 'T' of {word(dt)} is not in the list of allowed values: "
+        f"{allowed} (inputs: {describe(inputs)}) [Op:{op.name}]")
 
 
 def read_input(x: Any) -> Tensor:
@@ -94,14 +97,18 @@ def read_input(x: Any) -> Tensor:
 
 
 def convert_scalar(op: Any, scalar: Any, dt: np.dtype) -> Any:
-    """Check a Python scalar can join a tensor of dtype ``dt``; NumPy keeps it weak."""
+    """Check a Python scalar can join a tensor of dtype ``dt``; NumPy keeps it weak.
+
+    An int outside an integer dtype's range wraps, as TF's conversion (a C
+    cast) does: ``tf.constant([1], tf.uint8) + 300`` is ``[45]``.
+    """
     if type(scalar) not in _SCALAR_OK.get(dt.kind, ()):
-        raise TypeError(f"Cannot convert {scalar!r} to EagerTensor of dtype {from_numpy(dt).name}")
-    if dt.kind in "iu":
+        raise TypeError(f"Cannot convert {scalar!r} to EagerTensor of dtype {word(dt)}")
+    if dt.kind in "iu" and type(scalar) is int:
         info = np.iinfo(dt)
         if not info.min <= scalar <= info.max:
-            raise TypeError(f"Cannot convert {scalar!r} to EagerTensor of dtype "
-                            f"{from_numpy(dt).name}")
+            span = 1 << (8 * dt.itemsize)
+            return dt.type((scalar - info.min) % span + info.min)
     return scalar
 
 
@@ -117,8 +124,13 @@ def convert_pair(op: Any, x: Any, y: Any) -> tuple:
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
             pass
-        elif type(y) in _PY_SCALARS:
+        elif type(y) in _PY_SCALARS and (
+                not op.hint_second or type(y) in _SCALAR_OK.get(x._value.dtype.kind, ())):
             return x, y, x._value, convert_scalar(op, y, x._value.dtype)
+        elif op.hint_second:
+            # TF's add converts its second operand with only a dtype *hint*: a
+            # value of another kind keeps its dtype and the op reports the mix.
+            y = convert_to_tensor(y, dtype_hint=x.dtype)
         else:
             y = convert_to_tensor(y, dtype=x.dtype if op.same_dtype else None)
     elif isinstance(y, Tensor):

@@ -105,6 +105,8 @@ class OpDef:
         # A variadic op (concat, stack) takes any number of inputs, all named
         # by its one input name: rules read ``values`` / ``values_shape`` as tuples.
         self.variadic = variadic
+        # TF's add converts a non-tensor second operand with a dtype hint only.
+        self.hint_second = False
         # Whether the VJP rules accept a cotangent with an extra leading (batch)
         # axis unchanged; Jacobians then push all rows through in one call.
         self.batchable = False

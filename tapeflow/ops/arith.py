@@ -43,6 +43,7 @@ __all__ = [
 add = linear("AddV2", "add", (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
              samples=binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
              dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
+add.op.hint_second = True  # TF's _add_dispatch: the second operand gets a dtype hint
 subtract = linear("Sub", "subtract", (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
                   samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
                   batchable=True)

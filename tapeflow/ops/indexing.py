@@ -33,7 +33,7 @@ _INDEX_TYPES = ("int16", "int32", "int64")
 
 def tf_word(dt: np.dtype) -> str:
     """TF's name for a dtype inside kernel messages (float, double, int32, ...)."""
-    return dispatch._TF_WORDS.get(np.dtype(dt).name, np.dtype(dt).name)
+    return dispatch.word(dt)
 
 
 def index_input(op: str, attr: str, x: Any, allowed: tuple = _INDEX_TYPES) -> Tensor:
