@@ -9,6 +9,8 @@ from tapeflow.autodiff import (  # noqa: F401
     GradientTape,
     UnconnectedGradients,
     custom_gradient,
+    explain,
+    explain_gradients,
     recompute_grad,
     stop_gradient,
 )

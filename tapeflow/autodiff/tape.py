@@ -28,6 +28,7 @@ import numpy as np
 
 from tapeflow.autodiff import nest
 from tapeflow.core import dispatch, variable
+from tapeflow.core.frames import user_stacklevel
 from tapeflow.core.tensor import Tensor, next_id, wrap
 from tapeflow.core.variable import Variable
 from tapeflow.ops import arith, shape_ops
@@ -74,6 +75,12 @@ def _push(rec: _Recording) -> None:
     _local.stack.append(rec)
     with _count_lock:
         dispatch.recorders += 1
+
+
+def _push_count(delta: int) -> None:
+    """Adjust the count of active recorders (explanation mode keeps stopped tapes in it)."""
+    with _count_lock:
+        dispatch.recorders += delta
 
 
 def _pop(rec: _Recording) -> None:
@@ -210,6 +217,7 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._watched_variables: tuple = ()
         self._recording = False
+        self._spent: _Recording | None = None
 
     # -- the context -------------------------------------------------------
     def __enter__(self) -> GradientTape:
@@ -299,6 +307,7 @@ class GradientTape:
         recording = self._tape
         if not self._persistent:
             self._watched_variables = _by_creation(recording.variables)
+            self._spent = recording  # its records are released; explain() reads its ids
             self._tape = None
         grads = backward(recording, targets, seeds, flat_sources, consume=not self._persistent)
         out = []
@@ -421,6 +430,7 @@ class GradientTape:
         recording = self._tape
         if not self._persistent:
             self._watched_variables = _by_creation(recording.variables)
+            self._spent = recording  # its records are released; explain() reads its ids
             self._tape = None
         return recording
 
@@ -485,7 +495,7 @@ def _warn_dtype(t: Any, what: str) -> None:
     dt = t.dtype
     if not dt.is_differentiable:
         warnings.warn(f"The dtype of the {what} tensor must be floating (e.g. tf.float32), "
-                      f"got {dt!r}", stacklevel=4)
+                      f"got {dt!r}", stacklevel=user_stacklevel())
 
 
 def _by_creation(variables: dict) -> tuple:
@@ -629,5 +639,50 @@ def _accumulate(cot: dict, i: int, g: Tensor) -> None:
     cot[i] = g if prev is None else arith.add(prev, g)
 
 
-dispatch.record_hook = record
-variable.read_hook = read_variable
+# -- observers: forward mode and explanations watch ops after the tapes --------------------
+# While none is registered the dispatcher calls ``record`` itself: observers
+# cost nothing unless in use.
+_op_observers: list = []
+_read_observers: list = []
+_observer_lock = threading.Lock()
+
+
+def _record_observed(op: Any, inputs: tuple, out: Any, params: Any) -> None:
+    record(op, inputs, out, params)
+    for observe in _op_observers:
+        observe(op, inputs, out, params)
+
+
+def _read_observed(v: Variable, value: Tensor) -> Tensor:
+    out = read_variable(v, value)
+    for observe in _read_observers:
+        out = observe(v, value, out)
+    return out
+
+
+def add_observer(on_op: Any = None, on_read: Any = None) -> None:
+    """Call ``on_op(op, inputs, out, params)`` after each recorded op and
+    ``on_read(variable, value, read) -> read`` after each Variable read."""
+    with _observer_lock:
+        if on_op is not None:
+            _op_observers.append(on_op)
+        if on_read is not None:
+            _read_observers.append(on_read)
+        _install_hooks()
+
+
+def remove_observer(on_op: Any = None, on_read: Any = None) -> None:
+    with _observer_lock:
+        if on_op is not None and on_op in _op_observers:
+            _op_observers.remove(on_op)
+        if on_read is not None and on_read in _read_observers:
+            _read_observers.remove(on_read)
+        _install_hooks()
+
+
+def _install_hooks() -> None:
+    dispatch.record_hook = _record_observed if _op_observers else record
+    variable.read_hook = _read_observed if _read_observers else read_variable
+
+
+_install_hooks()

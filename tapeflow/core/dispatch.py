@@ -21,6 +21,7 @@ import numpy as np
 
 from tapeflow.core.dtypes import from_numpy
 from tapeflow.core.errors import InvalidArgumentError, OpError, shape_str
+from tapeflow.core.frames import GENERATED
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 
 # Number of active recorders (tapes, accumulators) in all threads.
@@ -245,7 +246,9 @@ def _generate(src: str, op: Any) -> Callable:
         # compiling is ~0.4 ms, which import time would pay 70 times.
         namespace: dict = {}
         code = src.format(fname="run", a=names[0], b=names[1] if len(names) > 1 else "")
-        exec(code, globals(), namespace)  # globals: recorders/record_hook stay live
+        # globals: recorders/record_hook stay live; the filename marks these
+        # frames as tapeflow's own (warnings and explanations skip them).
+        exec(compile(code, GENERATED, "exec"), globals(), namespace)
         make = _makers[key] = namespace["make"]
     run = make(op, op.fwd, op.allowed)
     run.__name__ = run.__qualname__ = op.name
