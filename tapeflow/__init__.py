@@ -135,4 +135,6 @@ from tapeflow.ops.special import (  # noqa: F401
     sinh,
 )
 
+newaxis = None  # TF: tf.newaxis
+
 __version__ = "0.1.0"

@@ -1,5 +1,6 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
+from tapeflow.ops.activations import log_softmax  # noqa: F401
 from tapeflow.ops.arith import (  # noqa: F401
     abs,
     add,

@@ -1,0 +1,814 @@
+"""Convolutions and pooling: tf.nn.conv1d/conv2d/conv2d_transpose/depthwise_conv2d,
+max_pool1d/2d and avg_pool1d/2d.
+
+One kernel does every convolution: ``_im2col`` takes a strided view of the
+receptive fields (``sliding_window_view``, no copy), copies it once into a
+``(groups, pixels, taps)`` matrix, and ``_conv`` multiplies that by the
+filter, one ``matmul`` per call.  Grouped convolution (input depth a multiple
+of the filter's) falls out of the batch axis; a depthwise filter
+``(kh, kw, c, m)`` is the grouped filter ``(kh, kw, 1, c*m)``.
+
+The derivatives are ops too, so higher orders need nothing more: the
+convolution is bilinear, and ``Conv2DBackpropInput`` (the transposed
+convolution: the cotangent, dilated by the strides, correlated with the
+flipped filter by the same kernel) and ``Conv2DBackpropFilter`` (the im2col
+matrix times the cotangent) are each other's and the convolution's
+transposes.  Max pooling routes the gradient to each window's first maximum
+in row-major order (TF's CPU tie rule); ``MaxPoolGrad`` and
+``MaxPoolGradGrad`` are each other's transposes.  Average pooling divides by
+the number of valid (unpadded) elements of each window, as TF does.
+
+Static parameters travel as one ``ConvSpec``/``PoolSpec`` with the paddings
+already resolved; NCHW inputs are viewed as NHWC inside each op.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tapeflow.core.errors import InvalidArgumentError, UnimplementedError, invalid_argument
+from tapeflow.core.opdef import Sample
+from tapeflow.core.tensor import Tensor, convert_to_tensor
+from tapeflow.ops import arith, shape_ops
+from tapeflow.ops.declare import REAL, REAL_FLOAT, defop, linear
+from tapeflow.ops.samples import rand
+
+__all__ = ["conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "max_pool", "avg_pool",
+           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "ConvSpec", "PoolSpec"]
+
+
+class ConvSpec(NamedTuple):
+    """A convolution's static parameters: ``pads`` is ((top, bottom), (left, right))."""
+
+    strides: tuple
+    dilations: tuple
+    pads: tuple
+    data_format: str = "NHWC"
+
+
+class PoolSpec(NamedTuple):
+    """A pooling's static parameters (``pads`` as in ConvSpec)."""
+
+    ksize: tuple
+    strides: tuple
+    pads: tuple
+    data_format: str = "NHWC"
+
+
+# -- array kernels (NHWC) ------------------------------------------------------------------
+def _nhwc(x: Any, fmt: str) -> Any:
+    return x if fmt == "NHWC" else x.transpose(0, 2, 3, 1)
+
+
+def _back(y: Any, fmt: str) -> Any:
+    return y if fmt == "NHWC" else y.transpose(0, 3, 1, 2)
+
+
+def _shape_nhwc(shape: tuple, fmt: str) -> tuple:
+    return tuple(shape) if fmt == "NHWC" else (shape[0], shape[2], shape[3], shape[1])
+
+
+def _pad(x: Any, pads: tuple, fill: Any = 0) -> Any:
+    """Pad (negative amounts: crop) the two spatial axes of an NHWC array."""
+    (t, b), (left, r) = pads
+    if min(t, b, left, r) < 0:
+        h, w = x.shape[1:3]
+        x = x[:, max(-t, 0):h - max(-b, 0), max(-left, 0):w - max(-r, 0)]
+        t, b, left, r = max(t, 0), max(b, 0), max(left, 0), max(r, 0)
+    if t or b or left or r:
+        x = np.pad(x, ((0, 0), (t, b), (left, r), (0, 0)), constant_values=fill)
+    return x
+
+
+def _windows(x: Any, ksize: tuple, strides: tuple, dilations: tuple, pads: tuple,
+             fill: Any = 0) -> Any:
+    """Every receptive field as a strided view, (N, OH, OW, C, KH, KW); no copy."""
+    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
+    xp = _pad(x, pads, fill)
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    oh, ow = (xp.shape[1] - eh) // sh + 1, (xp.shape[2] - ew) // sw + 1
+    if oh <= 0 or ow <= 0:
+        return np.zeros((x.shape[0], max(oh, 0), max(ow, 0), x.shape[3], kh, kw), x.dtype)
+    view = sliding_window_view(xp, (eh, ew), axis=(1, 2))
+    return view[:, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, :, ::dh, ::dw]
+
+
+def _im2col(x: Any, ksize: tuple, spec: ConvSpec, groups: int) -> Any:
+    """The receptive fields as one (groups, N*OH*OW, KH*KW*C/groups) matrix (one copy)."""
+    win = _windows(x, ksize, spec.strides, spec.dilations, spec.pads)
+    n, oh, ow, c, kh, kw = win.shape
+    # Taps outermost, channels innermost: the copy then reads channels contiguously.
+    cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n * oh * ow, kh, kw, groups, c // groups)
+    if groups == 1:
+        return cols.reshape(1, n * oh * ow, kh * kw * c), (n, oh, ow)
+    return cols.transpose(3, 0, 1, 2, 4).reshape(groups, n * oh * ow, -1), (n, oh, ow)
+
+
+def _groups(op: str, c: int, filter_shape: tuple) -> int:
+    cg, o = filter_shape[2], filter_shape[3]
+    if cg == 0 or c % cg:
+        raise invalid_argument(op, f"input depth must be evenly divisible by filter depth: "
+                               f"{c} vs {cg}")
+    if o % (c // cg):
+        raise invalid_argument(op, f"output depth must be evenly divisible by number of "
+                               f"groups: {o} vs {c // cg}")
+    return c // cg
+
+
+def _conv(x: Any, w: Any, spec: ConvSpec, op: str = "Conv2D") -> Any:
+    """Grouped correlation of NHWC ``x`` with ``w`` (KH, KW, C/G, O): im2col, one matmul."""
+    kh, kw, cg, o = w.shape
+    g = _groups(op, x.shape[3], w.shape)
+    cols, (n, oh, ow) = _im2col(x, (kh, kw), spec, g)
+    wg = w.reshape(kh, kw, cg, g, o // g).transpose(3, 0, 1, 2, 4).reshape(g, -1, o // g)
+    return np.matmul(cols, wg).transpose(1, 0, 2).reshape(n, oh, ow, o)
+
+
+def _dilate(g: Any, strides: tuple) -> Any:
+    """Zeros between the rows and columns of NHWC ``g`` (the strides undone)."""
+    sh, sw = strides
+    if sh == sw == 1:
+        return g
+    n, oh, ow, c = g.shape
+    z = np.zeros((n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c), g.dtype)
+    z[:, ::sh, ::sw] = g
+    return z
+
+
+def _transposed_pads(in_hw: tuple, out_hw: tuple, eff: tuple, strides: tuple,
+                     pads: tuple) -> tuple:
+    """Pads that make a stride-1 correlation of the dilated cotangent input-sized."""
+    return tuple((e - 1 - p[0], size + p[0] - (o - 1) * s - 1)
+                 for size, o, e, s, p in zip(in_hw, out_hw, eff, strides, pads))
+
+
+def _conv_backprop_input(dy: Any, w: Any, in_shape: tuple, spec: ConvSpec) -> Any:
+    """x's cotangent: the dilated ``dy`` correlated with the flipped, transposed filter."""
+    kh, kw, cg, o = w.shape
+    n, h, wd, c = in_shape
+    if 0 in dy.shape[1:3]:
+        return np.zeros(in_shape, dy.dtype)
+    g = _groups("Conv2DBackpropInput", c, w.shape)
+    flipped = w[::-1, ::-1].reshape(kh, kw, cg, g, o // g).transpose(0, 1, 4, 3, 2)
+    eff = ((kh - 1) * spec.dilations[0] + 1, (kw - 1) * spec.dilations[1] + 1)
+    pads = _transposed_pads((h, wd), dy.shape[1:3], eff, spec.strides, spec.pads)
+    inner = ConvSpec((1, 1), spec.dilations, pads)
+    return _conv(_dilate(dy, spec.strides), flipped.reshape(kh, kw, o // g, c), inner)
+
+
+def _conv_backprop_filter(x: Any, dy: Any, w_shape: tuple, spec: ConvSpec) -> Any:
+    """w's cotangent: the im2col matrix, transposed, times ``dy`` (one matmul)."""
+    kh, kw, cg, o = w_shape
+    g = _groups("Conv2DBackpropFilter", x.shape[3], w_shape)
+    cols, (n, oh, ow) = _im2col(x, (kh, kw), spec, g)
+    dyg = dy.reshape(n * oh * ow, g, o // g).transpose(1, 0, 2)
+    dw = np.matmul(cols.transpose(0, 2, 1), dyg)  # (G, KH*KW*C/G, O/G)
+    return dw.reshape(g, kh, kw, cg, o // g).transpose(1, 2, 3, 0, 4).reshape(w_shape)
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _argmax(x: Any, spec: PoolSpec) -> Any:
+    """Flat index into NHWC ``x`` of each window's first maximum (row-major in the window)."""
+    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.ksize, spec.strides, spec.pads
+    win = _windows(x, spec.ksize, spec.strides, (1, 1), spec.pads, _lowest(x.dtype))
+    n, oh, ow, c = win.shape[:4]
+    k = win.reshape(n, oh, ow, c, kh * kw).argmax(axis=-1)  # argmax: first of ties
+    rows = np.arange(oh)[:, None, None] * sh - pt + k // kw
+    cols = np.arange(ow)[:, None] * sw - pl + k % kw
+    h, w = x.shape[1:3]
+    return ((np.arange(n)[:, None, None, None] * h + rows) * w + cols) * c + np.arange(c)
+
+
+def _valid_counts(size: int, k: int, s: int, pad: int, out: int) -> Any:
+    start = np.arange(out) * s - pad
+    return np.minimum(start + k, size) - np.maximum(start, 0)
+
+
+def _counts(in_hw: tuple, spec: PoolSpec, out_hw: tuple, dtype: np.dtype) -> Any:
+    """How many unpadded elements each window holds, shaped (OH, OW, 1)."""
+    rows, cols = (_valid_counts(*a) for a in zip(in_hw, spec.ksize, spec.strides,
+                                                  (p[0] for p in spec.pads), out_hw))
+    return (rows[:, None] * cols[None, :]).astype(dtype)[:, :, None]
+
+
+def _avg_pool(x: Any, spec: PoolSpec) -> Any:
+    total = _windows(x, spec.ksize, spec.strides, (1, 1), spec.pads).sum(axis=(4, 5))
+    return total / _counts(x.shape[1:3], spec, total.shape[1:3], x.dtype)
+
+
+def _avg_pool_grad(g: Any, in_shape: tuple, spec: PoolSpec) -> Any:
+    """Each input element sums the shares of the windows that hold it."""
+    share = g / _counts(in_shape[1:3], spec, g.shape[1:3], g.dtype)
+    pads = _transposed_pads(in_shape[1:3], g.shape[1:3], spec.ksize, spec.strides, spec.pads)
+    if 0 in g.shape[1:3]:
+        return np.zeros(in_shape, g.dtype)
+    return _windows(_dilate(share, spec.strides), spec.ksize, (1, 1), (1, 1), pads).sum((4, 5))
+
+
+# -- references for the table test: sums over filter taps, independent of im2col ---------------
+def _taps(ksize: tuple, strides: tuple, dilations: tuple, out_hw: tuple) -> Any:
+    """(tap, slice of the padded input that tap reads for every output pixel)."""
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, strides, dilations
+    for i in range(ksize[0]):
+        for j in range(ksize[1]):
+            yield (i, j), (slice(None), slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
+                           slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
+
+
+def _ref_conv(x: Any, w: Any, spec: ConvSpec, depthwise: bool = False) -> Any:
+    w = w.reshape(w.shape[0], w.shape[1], 1, -1) if depthwise else w
+    xp = np.pad(_nhwc(x, spec.data_format), ((0, 0), *spec.pads, (0, 0)))
+    n, c, (kh, kw, cg, o) = xp.shape[0], xp.shape[3], w.shape
+    g = c // cg
+    out_hw = tuple((xp.shape[1 + a] - (w.shape[a] - 1) * spec.dilations[a] - 1)
+                   // spec.strides[a] + 1 for a in (0, 1))
+    out = np.zeros((n, *out_hw, g, o // g))
+    for (i, j), at in _taps((kh, kw), spec.strides, spec.dilations, out_hw):
+        patch = xp[at].reshape(n, *out_hw, g, cg)
+        out += np.einsum("nhwgc,cgo->nhwgo", patch, w[i, j].reshape(cg, g, o // g))
+    return _back(out.reshape(n, *out_hw, o), spec.data_format)
+
+
+def _adjoint(linear_map: Any, in_shape: tuple, cotangent: Any) -> Any:
+    """The transpose of ``linear_map`` applied to ``cotangent``, one basis vector at a time."""
+    size = int(np.prod(in_shape))
+    basis = np.eye(size).reshape(size, *in_shape)
+    return np.array([np.sum(linear_map(e) * cotangent) for e in basis]).reshape(in_shape)
+
+
+def _ref_backprop_input(w: Any, dy: Any, spec: ConvSpec, input_sizes: tuple,
+                        depthwise: bool = False) -> Any:
+    return _adjoint(lambda x: _ref_conv(x, w, spec, depthwise), input_sizes, dy)
+
+
+def _ref_backprop_filter(x: Any, dy: Any, spec: ConvSpec, filter_sizes: tuple,
+                         depthwise: bool = False) -> Any:
+    return _adjoint(lambda w: _ref_conv(x, w, spec, depthwise), filter_sizes, dy)
+
+
+def _ref_first_max(x: Any, spec: PoolSpec) -> tuple:
+    """Per window: the first tap (row-major) holding the maximum, and the maximum."""
+    xp = np.pad(_nhwc(x, spec.data_format), ((0, 0), *spec.pads, (0, 0)),
+                constant_values=-np.inf)
+    out_hw = tuple((xp.shape[1 + a] - spec.ksize[a]) // spec.strides[a] + 1 for a in (0, 1))
+    best = np.full((xp.shape[0], *out_hw, xp.shape[3]), -np.inf)
+    first = np.zeros(best.shape, int)
+    for t, ((_, _), at) in enumerate(_taps(spec.ksize, spec.strides, (1, 1), out_hw)):
+        better = xp[at] > best
+        best, first = np.where(better, xp[at], best), np.where(better, t, first)
+    return first, best
+
+
+def _ref_max_pool(x: Any, spec: PoolSpec) -> Any:
+    return _back(_ref_first_max(x, spec)[1], spec.data_format)
+
+
+def _ref_max_pool_grad(x: Any, out: Any, g: Any, spec: PoolSpec) -> Any:
+    return _adjoint(lambda t: _ref_max_pool_grad_grad(x, out, t, spec), x.shape, g)
+
+
+def _ref_max_pool_grad_grad(x: Any, out: Any, g: Any, spec: PoolSpec) -> Any:
+    first = _ref_first_max(x, spec)[0]
+    gp = np.pad(_nhwc(g, spec.data_format), ((0, 0), *spec.pads, (0, 0)))
+    taps = _taps(spec.ksize, spec.strides, (1, 1), first.shape[1:3])
+    return _back(sum(np.where(first == t, gp[at], 0) for t, (_, at) in enumerate(taps)),
+                 spec.data_format)
+
+
+def _ref_avg_pool(x: Any, spec: PoolSpec) -> Any:
+    x = _nhwc(x, spec.data_format)
+    pad = ((0, 0), *spec.pads, (0, 0))
+    xp, ones = np.pad(x, pad), np.pad(np.ones_like(x), pad)
+    out_hw = tuple((xp.shape[1 + a] - spec.ksize[a]) // spec.strides[a] + 1 for a in (0, 1))
+    taps = list(_taps(spec.ksize, spec.strides, (1, 1), out_hw))
+    return _back(sum(xp[at] for _, at in taps) / sum(ones[at] for _, at in taps),
+                 spec.data_format)
+
+
+def _ref_avg_pool_grad(g: Any, spec: PoolSpec, orig_input_shape: tuple) -> Any:
+    return _adjoint(lambda x: _ref_avg_pool(x, spec), orig_input_shape, g)
+
+
+# -- the convolution ops: Conv2D and DepthwiseConv2dNative, each with its two backprops -------
+def _bilinear(op: Any, da: Any, db: Any, a: Any, b: Any, **params: Any) -> Any:
+    """d op(a, b) = op(da, b) + op(a, db) for an op linear in each input."""
+    if da is None:
+        return None if db is None else op(a, db, **params)
+    return op(da, b, **params) if db is None else op(da, b, **params) + op(a, db, **params)
+
+
+def _conv_family(names: tuple, depthwise: bool, samples: tuple) -> tuple:
+    """Declare a convolution and its two backprops; each one's transposes are the others."""
+    conv_name, input_name, filter_name = names
+
+    def grouped(w: Any) -> Any:  # a depthwise (KH, KW, C, M) filter is grouped (KH, KW, 1, C*M)
+        return w.reshape(w.shape[0], w.shape[1], 1, -1) if depthwise else w
+
+    def grouped_shape(shape: tuple) -> tuple:
+        return (*shape[:2], 1, shape[2] * shape[3]) if depthwise else tuple(shape)
+
+    @defop(conv_name, samples=samples[0], dtypes=REAL_FLOAT + ("int32",),
+           reference=lambda x, w, spec: _ref_conv(x, w, spec, depthwise))
+    class _Conv:
+        def fwd(xp, input, filter, *, spec):
+            x = _nhwc(input, spec.data_format)
+            return _back(_conv(x, grouped(filter), spec, conv_name), spec.data_format)
+
+        # <g, conv(x, w)> is bilinear: dx = backprop_input(w, g), dw = backprop_filter(x, g)
+        def vjp_input(g, filter, input_shape, *, spec):
+            return backprop_input(filter, g, spec=spec, input_sizes=input_shape)
+
+        def vjp_filter(g, input, filter_shape, *, spec):
+            return backprop_filter(input, g, spec=spec, filter_sizes=filter_shape)
+
+        def jvp(dinput, dfilter, input, filter, *, spec):
+            return _bilinear(conv, dinput, dfilter, input, filter, spec=spec)
+
+    @defop(input_name, samples=samples[1], dtypes=REAL_FLOAT,
+           reference=lambda w, dy, spec, input_sizes: _ref_backprop_input(
+               w, dy, spec, input_sizes, depthwise))
+    class _BackpropInput:
+        def fwd(xp, filter, out_backprop, *, spec, input_sizes):
+            dy = _nhwc(out_backprop, spec.data_format)
+            in_shape = _shape_nhwc(input_sizes, spec.data_format)
+            return _back(_conv_backprop_input(dy, grouped(filter), in_shape, spec),
+                         spec.data_format)
+
+        def vjp_filter(g, out_backprop, filter_shape, *, spec, input_sizes):
+            return backprop_filter(g, out_backprop, spec=spec, filter_sizes=filter_shape)
+
+        def vjp_out_backprop(g, filter, *, spec, input_sizes):
+            return conv(g, filter, spec=spec)
+
+        def jvp(dfilter, dout_backprop, filter, out_backprop, *, spec, input_sizes):
+            return _bilinear(backprop_input, dfilter, dout_backprop, filter, out_backprop,
+                             spec=spec, input_sizes=input_sizes)
+
+    @defop(filter_name, samples=samples[2], dtypes=REAL_FLOAT,
+           reference=lambda x, dy, spec, filter_sizes: _ref_backprop_filter(
+               x, dy, spec, filter_sizes, depthwise))
+    class _BackpropFilter:
+        def fwd(xp, input, out_backprop, *, spec, filter_sizes):
+            x, dy = _nhwc(input, spec.data_format), _nhwc(out_backprop, spec.data_format)
+            dw = _conv_backprop_filter(x, dy, grouped_shape(filter_sizes), spec)
+            return dw.reshape(filter_sizes)
+
+        def vjp_input(g, out_backprop, input_shape, *, spec, filter_sizes):
+            return backprop_input(g, out_backprop, spec=spec, input_sizes=input_shape)
+
+        def vjp_out_backprop(g, input, *, spec, filter_sizes):
+            return conv(input, g, spec=spec)
+
+        def jvp(dinput, dout_backprop, input, out_backprop, *, spec, filter_sizes):
+            return _bilinear(backprop_filter, dinput, dout_backprop, input, out_backprop,
+                             spec=spec, filter_sizes=filter_sizes)
+
+    conv, backprop_input, backprop_filter = _Conv, _BackpropInput, _BackpropFilter
+    return conv, backprop_input, backprop_filter
+
+
+def _conv_samples(cases: list, depthwise: bool = False) -> tuple:
+    """Samples of a convolution and of its two backprops, from (x shape, w shape, spec)."""
+    fwd, bi, bf = [], [], []
+    for xs, ws, spec in cases:
+        x, w = rand(xs), rand(ws)
+        y = _ref_conv(x, w, spec, depthwise)
+        fwd.append(Sample(x, w, params={"spec": spec}))
+        bi.append(Sample(w, rand(y.shape), params={"spec": spec, "input_sizes": xs}))
+        bf.append(Sample(x, rand(y.shape), params={"spec": spec, "filter_sizes": ws}))
+    return fwd, bi, bf
+
+
+_NHWC_SAME = ConvSpec((1, 1), (1, 1), ((1, 1), (1, 1)))
+_CONV_SAMPLES = _conv_samples([
+    ((1, 5, 5, 2), (3, 3, 2, 3), _NHWC_SAME),
+    ((1, 6, 5, 2), (2, 3, 2, 2), ConvSpec((2, 2), (1, 1), ((0, 0), (0, 0)))),
+    ((2, 2, 5, 6), (2, 2, 2, 2), ConvSpec((1, 2), (2, 1), ((1, 0), (2, 1)), "NCHW")),
+    ((1, 4, 4, 4), (2, 2, 2, 2), ConvSpec((1, 1), (1, 1), ((0, 1), (0, 1))))])  # 2 groups
+_CONV_SAMPLES[0].append(Sample(rand((1, 4, 4, 3)), rand((2, 2, 2, 2)),
+                               params={"spec": _NHWC_SAME}, raises=InvalidArgumentError))
+_conv2d, _conv2d_backprop_input, _conv2d_backprop_filter = _conv_family(
+    ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"), False, _CONV_SAMPLES)
+_depthwise, _depthwise_backprop_input, _depthwise_backprop_filter = _conv_family(
+    ("DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
+     "DepthwiseConv2dNativeBackpropFilter"), True, _conv_samples([
+         ((1, 5, 5, 2), (3, 3, 2, 2), _NHWC_SAME),
+         ((1, 2, 6, 6), (2, 2, 2, 1), ConvSpec((2, 2), (1, 1), ((0, 0), (0, 0)), "NCHW"))],
+         depthwise=True))
+
+
+# -- the pooling ops ------------------------------------------------------------------------
+def _max_pool_fwd(xp: Any, input: Any, *, spec: PoolSpec) -> Any:
+    x = _nhwc(input, spec.data_format)
+    win = _windows(x, spec.ksize, spec.strides, (1, 1), spec.pads, _lowest(x.dtype))
+    return _back(win.max(axis=(4, 5)), spec.data_format)
+
+
+def _max_pool_grad_fwd(xp: Any, orig_input: Any, orig_output: Any, grad: Any, *,
+                       spec: PoolSpec) -> Any:
+    x, g = _nhwc(orig_input, spec.data_format), _nhwc(grad, spec.data_format)
+    routed = np.bincount(_argmax(x, spec).ravel(), weights=g.ravel(), minlength=x.size)
+    return _back(routed.astype(g.dtype, copy=False).reshape(x.shape), spec.data_format)
+
+
+def _max_pool_grad_grad_fwd(xp: Any, orig_input: Any, orig_output: Any, grad: Any, *,
+                            spec: PoolSpec) -> Any:
+    x, g = _nhwc(orig_input, spec.data_format), _nhwc(grad, spec.data_format)
+    return _back(g.ravel()[_argmax(x, spec)], spec.data_format)
+
+
+def _pool_samples(cases: list, grad_of: str | None = None) -> list:
+    samples = []
+    for xs, spec in cases:
+        x = rand(xs)
+        out = _max_pool_fwd(np, x, spec=spec)
+        if grad_of is None:
+            samples.append(Sample(x, params={"spec": spec}))
+        else:
+            g = rand(out.shape if grad_of == "out" else xs)
+            samples.append(Sample(x, out, g, params={"spec": spec}))
+    return samples
+
+
+_POOLS = [((1, 5, 5, 2), PoolSpec((2, 2), (2, 2), ((0, 1), (0, 1)))),
+          ((2, 1, 4, 5), PoolSpec((3, 2), (1, 2), ((0, 0), (0, 0)), "NCHW")),
+          ((1, 4, 4, 1), PoolSpec((3, 3), (1, 1), ((1, 1), (1, 1))))]
+
+
+@defop("MaxPool", samples=_pool_samples(_POOLS), dtypes=REAL, reference=_ref_max_pool)
+class _MaxPool:
+    fwd = _max_pool_fwd
+
+    def vjp_input(g, input, out, *, spec):  # all of a window's cotangent goes to its argmax
+        return _max_pool_grad(input, out, g, spec=spec)
+
+    def jvp(dinput, input, out, *, spec):  # the tangent at each window's argmax
+        return _max_pool_grad_grad(input, out, dinput, spec=spec)
+
+
+# Both linear in ``grad`` (the pooling input and output only locate the argmaxes).
+_max_pool_grad = linear(
+    "MaxPoolGrad", _max_pool_grad_fwd,
+    (None, None, lambda g, orig_input, orig_output, *, spec: _max_pool_grad_grad(
+        orig_input, orig_output, g, spec=spec)),
+    samples=_pool_samples(_POOLS, grad_of="out"), params=True, dtypes=REAL_FLOAT,
+    reference=_ref_max_pool_grad)
+_max_pool_grad_grad = linear(
+    "MaxPoolGradGrad", _max_pool_grad_grad_fwd,
+    (None, None, lambda g, orig_input, orig_output, *, spec: _max_pool_grad(
+        orig_input, orig_output, g, spec=spec)),
+    samples=_pool_samples(_POOLS, grad_of="input"), params=True, dtypes=REAL_FLOAT,
+    reference=_ref_max_pool_grad_grad)
+
+
+def _avg_pool_fwd(xp: Any, value: Any, *, spec: PoolSpec) -> Any:
+    return _back(_avg_pool(_nhwc(value, spec.data_format), spec), spec.data_format)
+
+
+def _avg_pool_grad_fwd(xp: Any, grad: Any, *, spec: PoolSpec, orig_input_shape: tuple) -> Any:
+    in_shape = _shape_nhwc(orig_input_shape, spec.data_format)
+    return _back(_avg_pool_grad(_nhwc(grad, spec.data_format), in_shape, spec),
+                 spec.data_format)
+
+
+# Average pooling is linear; AvgPoolGrad is its transpose and the other way round.
+_avg_pool_op = linear(
+    "AvgPool", _avg_pool_fwd,
+    lambda g, value_shape, *, spec: _avg_pool_grad_op(g, spec=spec,
+                                                      orig_input_shape=value_shape),
+    samples=_pool_samples(_POOLS), params=True, dtypes=REAL_FLOAT, reference=_ref_avg_pool)
+_avg_pool_grad_op = linear(
+    "AvgPoolGrad", _avg_pool_grad_fwd,
+    lambda g, *, spec, orig_input_shape: _avg_pool_op(g, spec=spec),
+    samples=[Sample(rand(_ref_avg_pool(rand(xs), spec).shape),
+                    params={"spec": spec, "orig_input_shape": xs}) for xs, spec in _POOLS],
+    params=True, dtypes=REAL_FLOAT, reference=_ref_avg_pool_grad)
+
+
+# -- public functions: TF's argument forms, checks and messages ------------------------------
+def _format(data_format: str | None, spatial: int) -> str:
+    """"NHWC" or "NCHW" (the op's view) from TF's NWC/NCW/NHWC/NCHW."""
+    fmt = {None: "NHWC", "NWC": "NHWC", "NHWC": "NHWC", "NCW": "NCHW", "NCHW": "NCHW"}.get(
+        data_format)
+    if fmt is None or (data_format is not None and len(data_format) != spatial + 2):
+        raise ValueError(f"`data_format` must be {'NWC or NCW' if spatial == 1 else 'NHWC or NCHW'}"
+                         f". Received: data_format={data_format}")
+    return fmt
+
+
+def _per_axis(value: Any, name: str, fmt: str, n: int = 2) -> tuple:
+    """TF's strides/dilations/ksize: None, an int, or a list of 1, n or n + 2 ints."""
+    if value is None:
+        return (1,) * n
+    if isinstance(value, Tensor):
+        value = value.numpy().tolist()
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = [int(v) for v in value]
+    if len(value) == 1:
+        return (value[0],) * n
+    if len(value) == n:
+        return tuple(value)
+    if len(value) == n + 2:
+        outer = (value[0], value[1]) if fmt == "NCHW" else (value[0], value[-1])
+        if outer != (1, 1):
+            raise UnimplementedError(None, None, f"Current implementation does not yet support "
+                                     f"{name} in the batch and depth dimensions.")
+        return tuple(value[2:] if fmt == "NCHW" else value[1:-1])
+    raise ValueError(f"{name} should be of length 1, {n} or {n + 2}. Received: {name}={value} "
+                     f"of length {len(value)}")
+
+
+def _resolve_pads(op: str, padding: Any, in_hw: tuple, eff: tuple, strides: tuple,
+                  fmt: str) -> tuple:
+    """((top, bottom), (left, right)) from "SAME", "VALID" or TF's explicit list."""
+    if isinstance(padding, str):
+        if padding == "VALID":
+            return ((0, 0), (0, 0))
+        if padding != "SAME":
+            raise invalid_argument(op, f"Value for attr 'padding' of \"{padding}\" is not in "
+                                   f"the list of allowed values: \"SAME\", \"VALID\", "
+                                   f"\"EXPLICIT\"")
+        total = [max((-(-h // s) - 1) * s + e - h, 0) for h, e, s in zip(in_hw, eff, strides)]
+        return tuple((t // 2, t - t // 2) for t in total)
+    pairs = [tuple(int(v) for v in p) for p in padding]
+    if len(pairs) != 4:
+        raise ValueError(f"When padding is a list, it must be of size 4. Received: "
+                         f"padding={padding} of size {len(pairs)}")
+    spatial = pairs[2:] if fmt == "NCHW" else pairs[1:3]
+    outer = pairs[:2] if fmt == "NCHW" else [pairs[0], pairs[3]]
+    if any(v for p in outer for v in p):
+        raise invalid_argument(op, "Nonzero explicit padding in the batch or depth dimensions "
+                               "is not supported")
+    if any(v < 0 for p in spatial for v in p):
+        raise invalid_argument(op, "All elements of explicit_paddings must be nonnegative")
+    return tuple(spatial)
+
+
+def _check_out(op: str, in_hw: tuple, eff: tuple, strides: tuple, pads: tuple) -> tuple:
+    """The output size of each spatial axis (TF's rule: 0 is allowed, negative is not)."""
+    out = []
+    for h, e, s, (a, b) in zip(in_hw, eff, strides, pads):
+        if s <= 0:
+            raise invalid_argument(op, "Row and column strides should be larger than 0.")
+        size = int((h + a + b - e + s) / s)  # C division, as TF
+        if h + a + b - e + s < 0 or size < 0:
+            raise invalid_argument(op, f"Computed output size would be negative: {size} "
+                                   f"[input_size: {h}, effective_filter_size: {e}, stride: {s}]")
+        out.append(size)
+    return tuple(out)
+
+
+def _conv_spec(op: str, x_shape: tuple, k_hw: tuple, strides: Any, padding: Any, fmt: str,
+               dilations: Any) -> ConvSpec:
+    strides = _per_axis(strides, "strides", fmt)
+    dilations = _per_axis(dilations, "dilations", fmt)
+    if min(dilations) <= 0:
+        raise invalid_argument(op, "Dilated rates should be larger than 0.")
+    eff = tuple((k - 1) * d + 1 for k, d in zip(k_hw, dilations))
+    in_hw = _shape_nhwc(x_shape, fmt)[1:3]
+    pads = _resolve_pads(op, padding, in_hw, eff, strides, fmt)
+    _check_out(op, in_hw, eff, strides, pads)
+    return ConvSpec(strides, dilations, pads, fmt)
+
+
+def _pair(input: Any, filters: Any) -> tuple:
+    x = shape_ops._as_tensor(input)
+    w = filters if isinstance(filters, Tensor) else convert_to_tensor(arith._read(filters),
+                                                                      dtype=x.dtype)
+    return x, shape_ops._as_tensor(w)
+
+
+def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: str = "NHWC",
+           dilations: Any = None, name: str | None = None) -> Tensor:
+    """2-D cross-correlation of ``input`` (N, H, W, C) with ``filters`` (KH, KW, C/G, O).
+
+    ``padding`` is "SAME", "VALID" or an explicit list of four pairs; an
+    input depth that is a multiple G of the filter's runs G groups.  Leading
+    batch dimensions beyond one are allowed, as in TF.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.conv2d(tf.ones((1, 4, 4, 1)), tf.ones((3, 3, 1, 2)), 1, "VALID").shape
+    TensorShape([1, 2, 2, 2])
+    """
+    x, w = _pair(input, filters)
+    fmt = _format(data_format, 2)
+    xs, ws = x._value.shape, w._value.shape
+    if len(xs) < 4:
+        raise invalid_argument("Conv2D", f"convolution input must be 4-dimensional: {list(xs)}")
+    if len(ws) != 4:
+        raise invalid_argument("Conv2D", f"filter must be 4-dimensional: {list(ws)}")
+    if len(xs) > 4:
+        x = shape_ops.reshape(x, (-1, *xs[-3:]))
+    spec = _conv_spec("Conv2D", x._value.shape, ws[:2], strides, padding, fmt, dilations)
+    y = _conv2d(x, w, spec=spec)
+    return shape_ops.reshape(y, xs[:-3] + y._value.shape[1:]) if len(xs) > 4 else y
+
+
+def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str = "NWC",
+           dilations: Any = None, name: str | None = None) -> Tensor:
+    """1-D cross-correlation of ``input`` (N, W, C) with ``filters`` (K, C, O), as TF: a
+    ``conv2d`` over a height of 1.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.conv1d(tf.ones((1, 5, 1)), tf.ones((3, 1, 1)), 1, "SAME").numpy().ravel()
+    array([2., 3., 3., 3., 2.], dtype=float32)
+    """
+    x, w = _pair(input, filters)
+    fmt = _format(data_format, 1)
+    axis = -2 if fmt == "NCHW" else -3
+    if x._value.ndim < 3:
+        raise invalid_argument("Conv2D", f"convolution input must be 3-dimensional: "
+                               f"{list(x._value.shape)}")
+    y = conv2d(shape_ops.expand_dims(x, axis), shape_ops.expand_dims(w, 0),
+               [1, *_per_axis(stride, "stride", fmt, 1)], padding, fmt,
+               [1, *_per_axis(dilations, "dilations", fmt, 1)])
+    return shape_ops.squeeze(y, [axis])
+
+
+def conv2d_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
+                     padding: Any = "SAME", data_format: str = "NHWC", dilations: Any = None,
+                     name: str | None = None) -> Tensor:
+    """The transpose (gradient) of ``conv2d``: ``filters`` is (KH, KW, out_C, in_C).
+
+    >>> import tapeflow as tf
+    >>> tf.nn.conv2d_transpose(tf.ones((1, 2, 2, 1)), tf.ones((3, 3, 1, 1)),
+    ...                        [1, 4, 4, 1], 2).shape
+    TensorShape([1, 4, 4, 1])
+    """
+    dy, w = _pair(input, filters)
+    fmt = _format(data_format, 2)
+    op = "Conv2DBackpropInput"
+    shape = [int(v) for v in (output_shape.numpy().tolist() if isinstance(output_shape, Tensor)
+                              else output_shape)]
+    ds, ws = dy._value.shape, w._value.shape
+    if len(ds) != 4 or len(ws) != 4:
+        raise invalid_argument(op, f"input and filter must be 4-dimensional: {list(ds)}, "
+                               f"{list(ws)}")
+    if len(shape) == 2:
+        shape = [ds[0], ws[2], *shape] if fmt == "NCHW" else [ds[0], *shape, ws[2]]
+    if len(shape) != 4:
+        raise ValueError(f"output_shape must have 2 or 4 elements, got {shape}")
+    n, h, wd, c = _shape_nhwc(tuple(shape), fmt)
+    if c != ws[2] or _shape_nhwc(ds, fmt)[3] != ws[3] or n != ds[0]:
+        raise invalid_argument(op, f"Conv2DCustomBackpropInput: depths do not match: "
+                               f"input_sizes {shape}, filter {list(ws)}, out_backprop {list(ds)}")
+    spec = _conv_spec(op, tuple(shape), ws[:2], strides, padding, fmt, dilations)
+    eff = [(k - 1) * d + 1 for k, d in zip(ws[:2], spec.dilations)]
+    want = _check_out(op, (h, wd), eff, spec.strides, spec.pads)
+    got = _shape_nhwc(ds, fmt)[1:3]
+    for i in range(2):
+        if want[i] != got[i]:
+            raise invalid_argument(op, f"Conv2DCustomBackpropInput: Size of out_backprop "
+                                   f"doesn't match computed: actual = {got[i]}, computed = "
+                                   f"{want[i]} spatial_dim: {i + 1} input: {(h, wd)[i]} filter: "
+                                   f"{ws[i]} output: {got[i]} stride: {spec.strides[i]} "
+                                   f"dilation: {spec.dilations[i]}")
+    return _conv2d_backprop_input(w, dy, spec=spec, input_sizes=tuple(shape))
+
+
+def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
+                     data_format: str | None = None, dilations: Any = None,
+                     name: str | None = None) -> Tensor:
+    """Each input channel correlated with its own ``M`` filters: ``filter`` is (KH, KW, C, M)
+    and the output has C * M channels.  ``strides`` is a list of 4 (equal spatial strides).
+
+    >>> import tapeflow as tf
+    >>> tf.nn.depthwise_conv2d(tf.ones((1, 3, 3, 2)), tf.ones((3, 3, 2, 2)),
+    ...                        [1, 1, 1, 1], "VALID").shape
+    TensorShape([1, 1, 1, 4])
+    """
+    x, w = _pair(input, filter)
+    fmt = _format(data_format, 2)
+    op = "DepthwiseConv2dNative"
+    if not isinstance(strides, (list, tuple)):
+        raise TypeError(f"Expected list for 'strides' argument to 'depthwise_conv2d_native' "
+                        f"Op, not {strides}.")
+    xs, ws = x._value.shape, w._value.shape
+    if len(xs) != 4 or len(ws) != 4:
+        raise invalid_argument(op, f"input and filter must be 4-dimensional: {list(xs)}, "
+                               f"{list(ws)}")
+    spec = _conv_spec(op, xs, ws[:2], strides, padding, fmt, dilations)
+    if spec.strides[0] != spec.strides[1]:
+        raise invalid_argument(op, "Current implementation only supports equal length strides "
+                               "in the row and column dimensions.")
+    if _shape_nhwc(xs, fmt)[3] != ws[2]:
+        raise invalid_argument(op, f"input and filter must have the same depth: "
+                               f"{_shape_nhwc(xs, fmt)[3]} vs {ws[2]}")
+    return _depthwise(x, w, spec=spec)
+
+
+def _pool(op: str, input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None,
+          spatial: int) -> Tensor:
+    """Checks and arguments shared by the pools; 1-D pools run as 2-D with a height of 1."""
+    x = shape_ops._as_tensor(input)
+    fmt = _format(data_format, spatial)
+    if x._value.ndim != spatial + 2:
+        raise invalid_argument(op, f"Input must be {spatial + 2}-dimensional, got shape "
+                               f"{list(x._value.shape)}")
+    if op == "AvgPool" and not isinstance(padding, str):
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    if spatial == 1:
+        x = shape_ops.expand_dims(x, -2 if fmt == "NCHW" else -3)
+    ksize = (1, *_per_axis(ksize, "ksize", fmt, spatial)) if spatial == 1 else \
+        _per_axis(ksize, "ksize", fmt)
+    strides = (1, *_per_axis(strides, "strides", fmt, spatial)) if spatial == 1 else \
+        _per_axis(strides, "strides", fmt)
+    if min(ksize) <= 0 or min(strides) <= 0:
+        raise invalid_argument(op, f"Sliding window ksize and strides must be positive, got "
+                               f"ksize {list(ksize)}, strides {list(strides)}")
+    if isinstance(padding, (list, tuple)) and spatial == 1:
+        padding = [*padding[:-1], (0, 0), padding[-1]] if fmt == "NCHW" else \
+            [padding[0], (0, 0), *padding[1:]]
+    in_hw = _shape_nhwc(x._value.shape, fmt)[1:3]
+    pads = _resolve_pads(op, padding, in_hw, ksize, strides, fmt)
+    if any(p >= k for pp, k in zip(pads, ksize) for p in pp):
+        raise invalid_argument(op, f"Explicit padding {list(pads)} must be smaller than the "
+                               f"window {list(ksize)}")
+    _check_out(op, in_hw, ksize, strides, pads)
+    run = _MaxPool if op == "MaxPool" else _avg_pool_op
+    y = run(x, spec=PoolSpec(ksize, strides, pads, fmt))
+    return shape_ops.squeeze(y, [-2 if fmt == "NCHW" else -3]) if spatial == 1 else y
+
+
+def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",
+               name: str | None = None) -> Tensor:
+    """The maximum of each ``ksize`` window; the gradient goes to each window's first maximum.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.max_pool2d(tf.reshape(tf.range(16.0), (1, 4, 4, 1)), 2, 2, "VALID").numpy().ravel()
+    array([ 5.,  7., 13., 15.], dtype=float32)
+    """
+    return _pool("MaxPool", input, ksize, strides, padding, data_format, 2)
+
+
+def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",
+               name: str | None = None) -> Tensor:
+    """The mean of each ``ksize`` window; with "SAME", padded elements are not counted.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.avg_pool2d(tf.ones((1, 3, 3, 1)), 2, 2, "SAME").numpy().ravel()
+    array([1., 1., 1., 1.], dtype=float32)
+    """
+    return _pool("AvgPool", input, ksize, strides, padding, data_format, 2)
+
+
+def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
+               name: str | None = None) -> Tensor:
+    """``max_pool2d`` over (N, W, C) (or NCW) inputs.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.max_pool1d(tf.constant([[[1.0], [3.0], [2.0]]]), 2, 1, "VALID").numpy().ravel()
+    array([3., 3.], dtype=float32)
+    """
+    return _pool("MaxPool", input, ksize, strides, padding, data_format, 1)
+
+
+def avg_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
+               name: str | None = None) -> Tensor:
+    """``avg_pool2d`` over (N, W, C) (or NCW) inputs.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.avg_pool1d(tf.constant([[[1.0], [3.0], [2.0]]]), 2, 1, "VALID").numpy().ravel()
+    array([2. , 2.5], dtype=float32)
+    """
+    return _pool("AvgPool", input, ksize, strides, padding, data_format, 1)
+
+
+def _by_rank(op: str, input: Any, data_format: str | None) -> int:
+    rank = shape_ops._as_tensor(input)._value.ndim
+    if rank == 5:
+        raise UnimplementedError(None, None, f"3-D pooling is not implemented [Op:{op}3D]")
+    if rank not in (3, 4):
+        raise ValueError(f"`input.shape.rank` must be 3, 4 or 5. Received: rank={rank}")
+    return rank - 2
+
+
+def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
+             name: str | None = None) -> Tensor:
+    """``max_pool1d`` or ``max_pool2d`` by the input's rank.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.max_pool(tf.ones((1, 4, 4, 1)), 2, 2, "VALID").shape
+    TensorShape([1, 2, 2, 1])
+    """
+    return _pool("MaxPool", input, ksize, strides, padding, data_format,
+                 _by_rank("MaxPool", input, data_format))
+
+
+def avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
+             name: str | None = None) -> Tensor:
+    """``avg_pool1d`` or ``avg_pool2d`` by the input's rank.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.avg_pool(tf.ones((1, 4, 1)), 2, 2, "VALID").shape
+    TensorShape([1, 2, 1])
+    """
+    return _pool("AvgPool", input, ksize, strides, padding, data_format,
+                 _by_rank("AvgPool", input, data_format))
