@@ -1,6 +1,5 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
-from tapeflow.ops.activations import log_softmax  # noqa: F401
 from tapeflow.ops.arith import (  # noqa: F401
     abs,
     add,
@@ -40,6 +39,7 @@ from tapeflow.ops.arith import (  # noqa: F401
     tanh,
     truediv,
 )
+from tapeflow.ops.losses import log_softmax  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,
     reduce_mean,

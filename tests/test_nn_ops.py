@@ -1,4 +1,5 @@
-"""tf.nn activations, losses, convolutions and pooling (tapeflow/ops/activations.py, conv.py).
+"""tf.nn activations, losses, convolutions and pooling (tapeflow/ops/activations.py,
+losses.py, conv.py and pool.py).
 
 Three kinds of evidence:
 
@@ -29,6 +30,8 @@ import tapeflow as tf
 from tapeflow.core.errors import InvalidArgumentError, UnimplementedError
 from tapeflow.ops import activations as act
 from tapeflow.ops import conv as cv
+from tapeflow.ops import losses
+from tapeflow.ops import pool as pooling
 from tapeflow.ops import random as tf_random
 
 RNG = np.random.default_rng(7)
@@ -275,7 +278,7 @@ def test_pool2d_matches_loops(case: tuple, ties: bool, fmt: str, kind: str) -> N
         x, y_ref, dx_ref, g = (to_nchw(a) for a in (x, y_ref, dx_ref, g))
         if not isinstance(padding, str):
             padding = [padding[0], padding[3], padding[1], padding[2]]
-    pool = cv.max_pool2d if kind == "max" else cv.avg_pool2d
+    pool = pooling.max_pool2d if kind == "max" else pooling.avg_pool2d
     y, (dx,) = value_and_grads(lambda a: pool(a, ksize, strides, padding, fmt), [x], g)
     close(y, y_ref)
     close(dx, dx_ref)
@@ -285,18 +288,18 @@ def test_pool2d_matches_loops(case: tuple, ties: bool, fmt: str, kind: str) -> N
 def test_pool1d_matches_loops(kind: str) -> None:
     x = normal((2, 9, 3))
     y_ref, dx_ref, g = loop_pool(x[:, None], normal, (1, 3), (1, 2), ((0, 0), (1, 1)), kind)
-    pool = cv.max_pool1d if kind == "max" else cv.avg_pool1d
+    pool = pooling.max_pool1d if kind == "max" else pooling.avg_pool1d
     y, (dx,) = value_and_grads(lambda a: pool(a, 3, 2, "SAME"), [x], g[:, 0])
     close(y, y_ref[:, 0])
     close(dx, dx_ref[:, 0])
-    generic = cv.max_pool if kind == "max" else cv.avg_pool
+    generic = pooling.max_pool if kind == "max" else pooling.avg_pool
     close(generic(t64(x), 3, 2, "SAME").numpy(), y)
 
 
 def test_max_pool_jvp_is_the_tangent_at_the_first_maximum() -> None:
     x = t64(np.array([[1, 3], [3, 2]], float).reshape(1, 2, 2, 1))
-    op = cv._MaxPool.op
-    spec = cv.PoolSpec((2, 2), (1, 1), ((0, 0), (0, 0)))
+    op = pooling._MaxPool.op
+    spec = pooling.PoolSpec((2, 2), (1, 1), ((0, 0), (0, 0)))
     out = op.run(x, spec=spec)
     dx = t64(np.arange(4.0).reshape(1, 2, 2, 1))
     assert op.jvp([dx], [x], out, {"spec": spec}).numpy().ravel().tolist() == [1.0]
@@ -324,7 +327,7 @@ def test_conv2d_output_shapes_match_tf(args: tuple, shape: tuple) -> None:
     ((1, 3), (2, 3, 2, 3), (2, 3, 2, 3)), ((8, 2), (2, 4, 3, 3), (2, 0, 0, 3))])
 def test_pool_output_shapes_match_tf(args: tuple, same: tuple, valid: tuple) -> None:
     x = tf.zeros((2, 7, 6, 3))
-    for pool in (cv.max_pool2d, cv.avg_pool2d):
+    for pool in (pooling.max_pool2d, pooling.avg_pool2d):
         assert tuple(pool(x, *args, "SAME").shape) == same
         assert tuple(pool(x, *args, "VALID").shape) == valid
 
@@ -368,10 +371,10 @@ TF_CASES = {
                   [(1, 2, 2, 3), (3, 3, 2, 3)]),
     "depthwise": (lambda x, w: cv.depthwise_conv2d(x, w, [1, 2, 2, 1], "SAME"),
                   [(1, 5, 5, 2), (3, 3, 2, 2)]),
-    "max_ties_same": (lambda x: cv.max_pool2d(x, 3, 1, "SAME"), [((1, 4, 5, 1), "ties")]),
-    "max_ties_valid": (lambda x: cv.max_pool2d(x, 2, 2, "VALID"), [((1, 4, 5, 1), "ties")]),
-    "avg_same_k2": (lambda x: cv.avg_pool2d(x, 2, 2, "SAME"), [(1, 5, 5, 1)]),
-    "avg_same_k3": (lambda x: cv.avg_pool2d(x, 3, 2, "SAME"), [(1, 5, 4, 1)]),
+    "max_ties_same": (lambda x: pooling.max_pool2d(x, 3, 1, "SAME"), [((1, 4, 5, 1), "ties")]),
+    "max_ties_valid": (lambda x: pooling.max_pool2d(x, 2, 2, "VALID"), [((1, 4, 5, 1), "ties")]),
+    "avg_same_k2": (lambda x: pooling.avg_pool2d(x, 2, 2, "SAME"), [(1, 5, 5, 1)]),
+    "avg_same_k3": (lambda x: pooling.avg_pool2d(x, 3, 2, "SAME"), [(1, 5, 4, 1)]),
     "relu6": (act.relu6, [(8,)]),
     "elu": (act.elu, [(8,)]),
     "selu": (act.selu, [(8,)]),
@@ -379,15 +382,15 @@ TF_CASES = {
     "gelu_tanh": (lambda x: act.gelu(x, approximate=True), [(8,)]),
     "leaky_relu": (lambda x: act.leaky_relu(x, 0.3), [(8,)]),
     "silu": (lambda x, b: act.silu(x, beta=b), [(8,), ((), "pos")]),
-    "log_softmax0": (lambda x: act.log_softmax(x, axis=0), [(2, 4)]),
-    "softmax_xent": (act.softmax_cross_entropy_with_logits, [((2, 3), "prob"), (2, 3)]),
-    "softmax_xent_axis0": (lambda z, x: act.softmax_cross_entropy_with_logits(
+    "log_softmax0": (lambda x: losses.log_softmax(x, axis=0), [(2, 4)]),
+    "softmax_xent": (losses.softmax_cross_entropy_with_logits, [((2, 3), "prob"), (2, 3)]),
+    "softmax_xent_axis0": (lambda z, x: losses.softmax_cross_entropy_with_logits(
         tf.transpose(z), x, axis=0), [((2, 3), "prob"), (3, 2)]),
-    "sparse_xent": (lambda x: act.sparse_softmax_cross_entropy_with_logits(
+    "sparse_xent": (lambda x: losses.sparse_softmax_cross_entropy_with_logits(
         np.array([2, 0], np.int32), x), [(2, 3)]),
-    "sigmoid_xent": (lambda z, x: act.sigmoid_cross_entropy_with_logits(labels=z, logits=4 * x),
+    "sigmoid_xent": (lambda z, x: losses.sigmoid_cross_entropy_with_logits(labels=z, logits=4 * x),
                      [((2, 3), "unit"), (2, 3)]),
-    "l2_loss": (act.l2_loss, [(2, 3)]),
+    "l2_loss": (losses.l2_loss, [(2, 3)]),
     "bias_add_nchw": (lambda v, b: act.bias_add(v, b, data_format="NCHW"), [(2, 3, 2), (3,)]),
     "batch_norm": (lambda x, m, v, o, s: act.batch_normalization(x, m, v, o, s, 1e-3),
                    [(2, 3), (3,), ((3,), "pos"), (3,), (3,)]),
@@ -452,24 +455,24 @@ def test_activation_dtypes_follow_tf() -> None:
 
 
 def test_log_softmax_is_stable_and_checks_its_axis() -> None:
-    close(act.log_softmax(t64([1000.0, 0.0])).numpy(), [0.0, -1000.0])
+    close(losses.log_softmax(t64([1000.0, 0.0])).numpy(), [0.0, -1000.0])
     with pytest.raises(InvalidArgumentError, match="LogSoftmax"):
-        act.log_softmax(t64(2.0))
+        losses.log_softmax(t64(2.0))
     with pytest.raises(InvalidArgumentError, match=r"range \[-2, 2\)"):
-        act.log_softmax(t64(np.zeros((2, 3))), axis=2)
+        losses.log_softmax(t64(np.zeros((2, 3))), axis=2)
 
 
 # -- cross-entropies ----------------------------------------------------------------------
 def test_softmax_xent_casts_and_broadcasts_labels_as_tf() -> None:
     logits = t64([[1.0, 2.0, 3.0], [1.0, -1.0, 0.5]])
-    close(act.softmax_cross_entropy_with_logits([[0, 1, 0], [1, 0, 0]], logits).numpy(),
+    close(losses.softmax_cross_entropy_with_logits([[0, 1, 0], [1, 0, 0]], logits).numpy(),
           [1.40760596, 0.55495692], 1e-8)
-    close(act.softmax_cross_entropy_with_logits([0.0, 1.0, 0.0], logits).numpy(),
+    close(losses.softmax_cross_entropy_with_logits([0.0, 1.0, 0.0], logits).numpy(),
           [1.40760596, 2.55495692], 1e-8)
-    close(act.softmax_cross_entropy_with_logits(t64([[0, 1, 0]]), t64([[1e4, 0.0, 0.0]])),
+    close(losses.softmax_cross_entropy_with_logits(t64([[0, 1, 0]]), t64([[1e4, 0.0, 0.0]])),
           [1e4])
     with pytest.raises(InvalidArgumentError, match="broadcastable"):
-        act.softmax_cross_entropy_with_logits(t64(np.zeros((2, 2))), logits)
+        losses.softmax_cross_entropy_with_logits(t64(np.zeros((2, 2))), logits)
 
 
 def test_sparse_xent_rejects_labels_out_of_range_like_tf() -> None:
@@ -478,22 +481,22 @@ def test_sparse_xent_rejects_labels_out_of_range_like_tf() -> None:
                "Label values: 0 3")
     with pytest.raises(InvalidArgumentError, match=message.replace("[", r"\[").replace(
             "(", r"\(").replace(")", r"\)").replace(".", r"\.")):
-        act.sparse_softmax_cross_entropy_with_logits([0, 3], logits)
+        losses.sparse_softmax_cross_entropy_with_logits([0, 3], logits)
     with pytest.raises(InvalidArgumentError, match="-1 which is outside"):
-        act.sparse_softmax_cross_entropy_with_logits([0, -1], logits)
+        losses.sparse_softmax_cross_entropy_with_logits([0, -1], logits)
     with pytest.raises(InvalidArgumentError, match="Tlabels"):
-        act.sparse_softmax_cross_entropy_with_logits([0.0, 1.0], logits)
+        losses.sparse_softmax_cross_entropy_with_logits([0.0, 1.0], logits)
     with pytest.raises(ValueError, match="except for the last dimension"):
-        act.sparse_softmax_cross_entropy_with_logits([0, 1, 1], logits)
+        losses.sparse_softmax_cross_entropy_with_logits([0, 1, 1], logits)
     with pytest.raises(ValueError, match="rank"):
-        act.sparse_softmax_cross_entropy_with_logits([[0, 1]], logits)
+        losses.sparse_softmax_cross_entropy_with_logits([[0, 1]], logits)
 
 
 def test_sparse_xent_gives_labels_no_gradient() -> None:
     labels, logits = tf.constant([2, 0]), t64([[1.0, 2.0, 3.0], [1.0, -1.0, 0.5]])
     with tf.GradientTape() as tape:
         tape.watch(logits)
-        loss = act.sparse_softmax_cross_entropy_with_logits(labels, logits)
+        loss = losses.sparse_softmax_cross_entropy_with_logits(labels, logits)
     with pytest.warns(UserWarning, match="floating"):  # as TF: an int source warns
         grad = tape.gradient(loss, [logits, labels])
     assert grad[1] is None
@@ -502,10 +505,10 @@ def test_sparse_xent_gives_labels_no_gradient() -> None:
 
 def test_sigmoid_xent_checks_shapes_and_arguments() -> None:
     with pytest.raises(ValueError, match="same shape"):
-        act.sigmoid_cross_entropy_with_logits(labels=t64([1.0]), logits=t64([1.0, 2.0]))
+        losses.sigmoid_cross_entropy_with_logits(labels=t64([1.0]), logits=t64([1.0, 2.0]))
     with pytest.raises(ValueError, match="must be provided"):
-        act.sigmoid_cross_entropy_with_logits(logits=t64([1.0]))
-    close(act.sigmoid_cross_entropy_with_logits(labels=t64([1.0, 0.0]),
+        losses.sigmoid_cross_entropy_with_logits(logits=t64([1.0]))
+    close(losses.sigmoid_cross_entropy_with_logits(labels=t64([1.0, 0.0]),
                                                 logits=t64([-800.0, 800.0])).numpy(),
           [800.0, 800.0])
 
@@ -613,11 +616,11 @@ def test_embedding_lookup_sums_repeated_ids_and_shards_by_div() -> None:
     (lambda x, w: cv.depthwise_conv2d(x, w, [1, 2, 1, 1], "SAME"), InvalidArgumentError,
      "equal length strides"),
     (lambda x, w: cv.depthwise_conv2d(x, w, 1, "SAME"), TypeError, "Expected list"),
-    (lambda x, w: cv.avg_pool2d(x, 2, 2, [[0, 0], [1, 1], [0, 1], [0, 0]]), TypeError,
+    (lambda x, w: pooling.avg_pool2d(x, 2, 2, [[0, 0], [1, 1], [0, 1], [0, 0]]), TypeError,
      "Expected string"),
-    (lambda x, w: cv.max_pool2d(x[0], 2, 2, "SAME"), InvalidArgumentError, "4-dimensional"),
-    (lambda x, w: cv.max_pool2d(x, 0, 2, "SAME"), InvalidArgumentError, "positive"),
-    (lambda x, w: cv.max_pool(tf.zeros((1, 2, 2, 2, 1)), 2, 2, "SAME"), UnimplementedError,
+    (lambda x, w: pooling.max_pool2d(x[0], 2, 2, "SAME"), InvalidArgumentError, "4-dimensional"),
+    (lambda x, w: pooling.max_pool2d(x, 0, 2, "SAME"), InvalidArgumentError, "positive"),
+    (lambda x, w: pooling.max_pool(tf.zeros((1, 2, 2, 2, 1)), 2, 2, "SAME"), UnimplementedError,
      "3-D"),
 ])
 def test_conv_and_pool_errors_follow_tf(call: Any, error: type, match: str) -> None:

@@ -1,19 +1,14 @@
-"""tf.nn activations, losses and layers' building blocks.
+"""tf.nn activations and layers' building blocks.
 
-relu6, elu, selu, gelu, leaky_relu, silu/swish, log_softmax, the three
-cross-entropies, l2_loss and bias_add are ops (one declaration each, rules
-side by side); dropout, moments, batch_normalization and embedding_lookup are
-composites of ops, as in TF.
+relu6, elu, selu, gelu, leaky_relu, silu/swish and bias_add are ops (one
+declaration each, rules side by side); dropout, moments, batch_normalization
+and embedding_lookup are composites of ops, as in TF.  log_softmax, the
+cross-entropies and l2_loss are in tapeflow/ops/losses.py.
 
 Conventions pinned against TF 2.21 (tests/test_nn_ops.py):
 
 * kinks: relu6' is 0 at 0 and at 6; leaky_relu' is ``alpha`` at 0; elu' and
   selu' take the ``x >= 0`` branch at 0 (1 and ``scale``).
-* the dense cross-entropy differentiates both logits and labels (labels
-  broadcast against logits, and are cast to the logits' dtype); its
-  second-order terms in the labels are exact (TF drops
-  d(backprop)/d(labels)); the sparse one gives labels no gradient and
-  rejects labels outside ``[0, classes)`` with TF's message.
 * dropout's mask is an input of the ``Mul`` it feeds, so the tape keeps it
   and the gradient reuses it; it is never drawn twice (see ``dropout`` for
   seeds).
@@ -27,18 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.errors import InvalidArgumentError, invalid_argument
+from tapeflow.core.errors import invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, indexing, random, reduction, shape_ops, special
 from tapeflow.ops.arith import cast, exp, greater, less, where
 from tapeflow.ops.declare import NUMERIC, REAL, REAL_FLOAT, defop, elementwise, linear
-from tapeflow.ops.nn import _Softmax
 from tapeflow.ops.samples import away_from, rand, unary
 
-__all__ = ["relu6", "elu", "selu", "gelu", "leaky_relu", "silu", "swish", "log_softmax",
-           "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-           "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "dropout",
+__all__ = ["relu6", "elu", "selu", "gelu", "leaky_relu", "silu", "swish", "bias_add", "dropout",
            "moments", "batch_normalization", "embedding_lookup"]
 
 _as_tensor = shape_ops._as_tensor
@@ -222,292 +214,7 @@ def silu(features: Any, beta: Any = 1.0) -> Tensor:
 swish = silu
 
 
-# -- log_softmax and the cross-entropies ------------------------------------------------------
-def _log_softmax_fwd(xp: Any, logits: Any, *, axis: int) -> Any:
-    shifted = logits - xp.max(logits, axis=axis, keepdims=True)  # no overflow
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
-
-
-def _log_softmax_ref(x: Any, axis: int) -> Any:
-    return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
-
-
-def _sum(x: Tensor, axis: int, keepdims: bool = True) -> Tensor:
-    return reduction._Sum(x, axis=(axis % x._value.ndim,), keepdims=keepdims)
-
-
-@defop("LogSoftmax", samples=[Sample(rand((2, 5)), params={"axis": 1}),
-                              Sample(rand((3, 2, 4)), params={"axis": 1}),
-                              Sample(rand((4,), -30.0, 30.0), params={"axis": 0})],
-       dtypes=REAL_FLOAT, reference=_log_softmax_ref)
-class _LogSoftmax:
-    fwd = _log_softmax_fwd
-
-    def vjp_logits(g, out, *, axis):  # d log_softmax: g - sum(g) softmax
-        return g - _sum(g, axis) * exp(out)
-
-    def jvp(dlogits, out, *, axis):
-        return dlogits - _sum(dlogits * exp(out), axis)
-
-
-def log_softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:
-    """logits - log(sum(exp(logits), axis)), computed stably (default axis -1).
-
-    >>> import tapeflow as tf
-    >>> tf.nn.log_softmax([0.0, 0.0]).numpy()
-    array([-0.6931472, -0.6931472], dtype=float32)
-    """
-    x = _as_tensor(logits)
-    nd = x._value.ndim
-    if nd == 0:
-        raise invalid_argument("LogSoftmax", "logits must have >= 1 dimension, got []")
-    axis = -1 if axis is None else int(axis)
-    if not -nd <= axis < nd:
-        raise invalid_argument("LogSoftmax", f"`dim` must be in the range [{-nd}, {nd}) where "
-                               f"{nd} is the number of dimensions in the input. "
-                               f"Received: dim={axis}")
-    return _LogSoftmax(x, axis=axis % nd)
-
-
-def _logistic_fwd(xp: Any, labels: Any, logits: Any) -> Any:
-    # max(x, 0) - x z + log(1 + e^-|x|): exp never overflows (TF's formula).
-    x = logits
-    return xp.maximum(x, 0) - x * labels + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-_logistic_loss = elementwise(
-    "LogisticLoss", _logistic_fwd,
-    (lambda logits: -logits,  # d/dz = -x
-     lambda labels, logits: arith.sigmoid(logits) - labels),  # d/dx = sigmoid(x) - z
-    samples=[Sample(rand((2, 3), 0.0, 1.0), rand((2, 3), -4.0, 4.0)),
-             Sample(rand((4,), 0.0, 1.0), np.array([-40.0, -1.0, 1.0, 40.0]))],
-    dtypes=REAL_FLOAT,
-    reference=lambda z, x: np.logaddexp(0, x) - x * z)
-
-
-def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
-                                      name: str | None = None) -> Tensor:
-    """Elementwise logistic loss ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))``.
-
-    >>> import tapeflow as tf
-    >>> tf.nn.sigmoid_cross_entropy_with_logits(labels=[1.0], logits=[0.0]).numpy()
-    array([0.6931472], dtype=float32)
-    """
-    if labels is None or logits is None:
-        raise ValueError("Both `labels` and `logits` must be provided for "
-                         "sigmoid_cross_entropy_with_logits. Received: "
-                         f"labels={labels} and logits={logits}")
-    x = _as_tensor(logits)
-    z = _as_tensor(labels) if isinstance(labels, Tensor) else convert_to_tensor(
-        arith._read(labels), dtype=x.dtype)
-    if x._value.shape != z._value.shape:
-        raise ValueError(f"`logits` and `labels` must have the same shape, received "
-                         f"({x.shape} vs {z.shape}).")
-    return _logistic_loss(z, x)
-
-
-def _xent_fwd(xp: Any, features: Any, labels: Any) -> tuple:
-    log_p = _log_softmax_fwd(xp, features, axis=-1)
-    return -xp.sum(labels * log_p, axis=-1), xp.exp(log_p) - labels
-
-
-def _softmax_vjp(gb: Tensor, features: Tensor) -> Tensor:
-    """Cotangent of the logits through softmax(logits), given that of softmax."""
-    s = _Softmax(features, axis=features._value.ndim - 1)
-    return (gb - _sum(gb * s, -1)) * s
-
-
-def _xent_vjp_features(g: tuple, features: Tensor, out: tuple) -> Tensor:
-    """The logits' cotangent from those of (loss, backprop), for both cross-entropies.
-
-    As TF: d loss/dx is the backprop output, softmax - labels (which assumes
-    the labels sum to 1); d backprop/dx is softmax's Jacobian.
-    """
-    gl, gb = g
-    gf = None if gl is None else shape_ops.expand_dims(gl, -1) * out[1]
-    if gb is not None:
-        gf = _softmax_vjp(gb, features) if gf is None else gf + _softmax_vjp(gb, features)
-    return gf
-
-
-def _xent_reference(features: Any, labels: Any) -> tuple:
-    p = np.exp(features) / np.exp(features).sum(-1, keepdims=True)
-    return -(labels * np.log(p)).sum(-1), p - labels
-
-
-def _distributions(shape: tuple) -> np.ndarray:
-    """Labels that sum to 1 along the last axis (the op's gradient assumes they do)."""
-    p = rand(shape, 0.1, 1.0)
-    return p / p.sum(-1, keepdims=True)
-
-
-@defop("SoftmaxCrossEntropyWithLogits", n_out=2, params=False, dtypes=REAL_FLOAT,
-       samples=[Sample(rand((2, 4)), _distributions((2, 4))),
-                Sample(rand((3,), -30.0, 30.0), _distributions((3,)))],
-       reference=_xent_reference)
-class _SoftmaxXent:
-    """Outputs (loss, backprop = softmax - labels), as TF's op, along the last axis."""
-
-    fwd = _xent_fwd
-
-    vjp_features = _xent_vjp_features
-
-    def vjp_labels(g, features):  # d loss/dz = -log_softmax(x); d backprop/dz = -1
-        gl, gb = g
-        gz = None
-        if gl is not None:
-            gz = shape_ops.expand_dims(gl, -1) * -_LogSoftmax(features,
-                                                               axis=features._value.ndim - 1)
-        if gb is not None:
-            gz = -gb if gz is None else gz - gb
-        return gz
-
-    def jvp(dfeatures, dlabels, features, out):
-        nd = features._value.ndim
-        dloss = dback = None
-        if dfeatures is not None:
-            dloss = _sum(dfeatures * out[1], -1, keepdims=False)
-            s = _Softmax(features, axis=nd - 1)
-            dback = s * (dfeatures - _sum(dfeatures * s, -1))
-        if dlabels is not None:
-            term = _sum(dlabels * _LogSoftmax(features, axis=nd - 1), -1, keepdims=False)
-            dloss = -term if dloss is None else dloss - term
-            dback = -dlabels if dback is None else dback - dlabels
-        return dloss, dback
-
-
-def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
-                                      name: str | None = None) -> Tensor:
-    """-sum(labels * log_softmax(logits), axis); labels get a gradient too.
-
-    >>> import tapeflow as tf
-    >>> tf.nn.softmax_cross_entropy_with_logits([[0.0, 1.0]], [[0.0, 0.0]]).numpy()
-    array([0.6931472], dtype=float32)
-    """
-    x = _as_tensor(logits)
-    z = _as_tensor(labels)
-    precise = x._value.dtype == np.float16
-    if precise:
-        x = cast(x, "float32")
-    if z._value.dtype != x._value.dtype:
-        z = cast(z, x._value.dtype)
-    nd = x._value.ndim
-    axis = -1 if axis is None else int(axis)
-    if nd == 0 or not -nd <= axis < nd:
-        raise invalid_argument("SoftmaxCrossEntropyWithLogits",
-                               f"axis {axis} is out of range for logits of shape {list(x.shape)}")
-    if z._value.shape != x._value.shape:
-        try:
-            np.broadcast_shapes(z._value.shape, x._value.shape)
-        except ValueError:
-            raise invalid_argument(
-                "SoftmaxCrossEntropyWithLogits", f"logits and labels must be broadcastable: "
-                f"logits_size={list(x.shape)} labels_size={list(z.shape)}") from None
-        z = shape_ops.broadcast_to(z, x._value.shape)
-    axis %= nd
-    if axis != nd - 1:
-        perm = tuple(i for i in range(nd) if i != axis) + (axis,)
-        x, z = shape_ops.transpose(x, perm), shape_ops.transpose(z, perm)
-    loss = _SoftmaxXent(x, z)[0]
-    return cast(loss, "float16") if precise else loss
-
-
-def _sparse_fwd(xp: Any, features: Any, labels: Any) -> tuple:
-    n = features.shape[-1]
-    bad = (labels < 0) | (labels >= n)
-    if bad.any():
-        shown = " ".join(str(int(v)) for v in np.ravel(labels))
-        raise invalid_argument("SparseSoftmaxCrossEntropyWithLogits", (
-            f"Received a label value of {int(labels[bad].flat[0])} which is outside the valid "
-            f"range of [0, {n}).  Label values: {shown}"))
-    log_p = _log_softmax_fwd(xp, features, axis=-1)
-    at = labels[..., None].astype(np.intp)
-    back = xp.exp(log_p)
-    xp.put_along_axis(back, at, xp.take_along_axis(back, at, axis=-1) - 1, axis=-1)
-    return -xp.take_along_axis(log_p, at, axis=-1)[..., 0], back
-
-
-def _sparse_reference(features: Any, labels: Any) -> tuple:
-    loss, back = _xent_reference(features, np.eye(features.shape[-1])[labels])
-    return loss, back
-
-
-@defop("SparseSoftmaxCrossEntropyWithLogits", n_out=2, params=False, same_dtype=False,
-       dtypes=None, reference=_sparse_reference,
-       samples=[Sample(rand((3, 4)), np.array([0, 3, 1], np.int32)),
-                Sample(rand((2, 2, 3)), np.array([[2, 0], [1, 1]], np.int64)),
-                Sample(rand((2, 3)), np.array([0, 3], np.int32), raises=InvalidArgumentError),
-                Sample(rand((2, 3)), np.array([-1, 0], np.int32), raises=InvalidArgumentError)])
-class _SparseXent:
-    """Outputs (loss, backprop = softmax - onehot(labels)); labels get no gradient."""
-
-    fwd = _sparse_fwd
-
-    vjp_features = _xent_vjp_features  # no rule for the labels: they get no gradient
-
-    def jvp(dfeatures, dlabels, features, out):
-        if dfeatures is None:
-            return None
-        s = _Softmax(features, axis=features._value.ndim - 1)
-        return (_sum(dfeatures * out[1], -1, keepdims=False),
-                s * (dfeatures - _sum(dfeatures * s, -1)))
-
-
-def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
-                                             name: str | None = None) -> Tensor:
-    """Cross-entropy of integer class ``labels`` against ``logits`` (classes on the last axis).
-
-    >>> import tapeflow as tf
-    >>> tf.nn.sparse_softmax_cross_entropy_with_logits([1], [[0.0, 0.0]]).numpy()
-    array([0.6931472], dtype=float32)
-    """
-    z = _as_tensor(labels)
-    x = _as_tensor(logits)
-    op = "SparseSoftmaxCrossEntropyWithLogits"
-    if z._value.dtype not in (np.int32, np.int64):
-        raise invalid_argument(op, f"Value for attr 'Tlabels' of {z.dtype.name} is not in the "
-                               f"list of allowed values: int32, int64")
-    if x._value.dtype.kind != "f":
-        raise invalid_argument(op, f"Value for attr 'T' of {x.dtype.name} is not in the list "
-                               f"of allowed values: half, bfloat16, float, double")
-    if x._value.ndim == 0:
-        raise ValueError(f"`logits` cannot be a scalar. Received logits={x}`")
-    if z._value.ndim != x._value.ndim - 1:
-        raise ValueError(f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
-                         f"labels.shape={z.shape} of rank {z._value.ndim} and "
-                         f"logits.shape={x.shape} of rank {x._value.ndim}")
-    if z._value.shape != x._value.shape[:-1]:
-        raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last "
-                         f"dimension. Received: labels.shape={z.shape} and "
-                         f"logits.shape={x.shape}")
-    precise = x._value.dtype == np.float16
-    loss = _SparseXent(cast(x, "float32") if precise else x, z)[0]
-    return cast(loss, "float16") if precise else loss
-
-
-# -- l2_loss and bias_add ------------------------------------------------------------------
-@defop("L2Loss", params=False, dtypes=REAL_FLOAT, reference=lambda t: np.sum(t * t) / 2,
-       samples=[Sample(rand((2, 3))), Sample(rand(()))])
-class _L2Loss:
-    def fwd(xp, t):
-        return (xp.sum(t * t) / 2).astype(t.dtype)
-
-    def vjp_t(g, t):  # d sum(t^2)/2 = t
-        return g * t
-
-    def jvp(dt, t):
-        return reduction._Sum(dt * t, axis=None, keepdims=False)
-
-
-def l2_loss(t: Any, name: str | None = None) -> Tensor:
-    """sum(t ** 2) / 2, without the square root.
-
-    >>> import tapeflow as tf
-    >>> float(tf.nn.l2_loss([3.0, 4.0]))
-    12.5
-    """
-    return _L2Loss(_as_tensor(t))
-
+# -- bias_add ------------------------------------------------------------------------------
 
 def _channel_shape(ndim: int, size: int, data_format: str) -> tuple:
     """The bias's shape for broadcasting against a rank-``ndim`` value."""

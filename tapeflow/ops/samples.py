@@ -6,6 +6,8 @@ Every declaration names its samples; the table test
 
 from __future__ import annotations
 
+import sys
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +40,21 @@ class _Stream:
         return np.floor(self.uniform(low, high, size)).astype(np.int64)
 
 
-_rng = _Stream(20261129)
+_streams: dict[str, _Stream] = {}
+
+
+def _stream() -> _Stream:
+    """The stream of the module declaring samples (the first caller outside this
+    file): each op module draws its own sequence, so its samples do not change
+    when the order in which modules are imported does."""
+    frame = sys._getframe(1)
+    while frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    module = frame.f_globals.get("__name__", "")
+    stream = _streams.get(module)
+    if stream is None:
+        stream = _streams[module] = _Stream(zlib.crc32(module.encode()) % 100_000)
+    return stream
 
 SHAPES = ((), (3,), (2, 3))
 # Broadcasting pairs: every binary op's gradient must sum back to each shape.
@@ -47,7 +63,7 @@ PAIRS = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((4,)
 
 def rand(shape: Sequence[int], low: float = -2.0, high: float = 2.0) -> np.ndarray:
     """Uniform float64 values in [low, high) (a 0-d array for shape ())."""
-    return np.asarray(_rng.uniform(low, high, size=tuple(shape)), dtype=np.float64)
+    return np.asarray(_stream().uniform(low, high, size=tuple(shape)), dtype=np.float64)
 
 
 def away_from(values: np.ndarray, points: Sequence[float], gap: float = 0.1) -> np.ndarray:
@@ -82,4 +98,4 @@ def binary(low: float = -2.0, high: float = 2.0, pairs: Sequence = PAIRS,
 
 def ints(*shapes: Sequence[int], low: int = -5, high: int = 5) -> list[Any]:
     """Integer arrays (int32) for ops that have no gradient."""
-    return [_rng.integers(low, high, size=s).astype(np.int32) for s in shapes]
+    return [_stream().integers(low, high, size=s).astype(np.int32) for s in shapes]
