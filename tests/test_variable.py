@@ -341,3 +341,34 @@ def test_copy():
     assert dup.numpy().tolist() == [1.0, 2.0]
     dup.assign([5.0, 5.0])
     assert v.numpy().tolist() == [1.0, 2.0]
+
+
+# -- sliced assignment: v[key].assign(value) ------------------------------------------------
+def test_sliced_assign_writes_into_the_slice_and_returns_the_variable():
+    v = tf.Variable([1.0, 2.0, 3.0, 4.0])
+    before = v.read_value()
+    out = v[1:3].assign([9.0, 8.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 9.0, 8.0, 4.0])
+    np.testing.assert_array_equal(before.numpy(), [1.0, 2.0, 3.0, 4.0])  # old value intact
+    assert out.numpy().tolist() == [1.0, 9.0, 8.0, 4.0]
+    v[0].assign(5.0)
+    m = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    m[:, 1].assign([7.0, 7.0])
+    np.testing.assert_array_equal(m.numpy(), [[1.0, 7.0], [3.0, 7.0]])
+    m[...].assign(0.5)  # broadcasts into the slice
+    np.testing.assert_array_equal(m.numpy(), [[0.5, 0.5], [0.5, 0.5]])
+
+
+def test_sliced_assign_refuses_a_value_that_does_not_fit():
+    v = tf.Variable([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Cannot broadcast input shape \[3\] into final shape \[2\]"):
+        v[1:3].assign([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0, 3.0, 4.0])
+
+
+def test_a_slice_of_a_variable_differentiates_like_a_read():
+    m = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as g:
+        y = tf.reduce_sum(m[0] * 3.0)
+    np.testing.assert_array_equal(g.gradient(y, m).numpy(), [[3.0, 3.0], [0.0, 0.0]])

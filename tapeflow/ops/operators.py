@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.convert import CPP_NAMES
-from tapeflow.core.errors import InvalidArgumentError, invalid_argument
-from tapeflow.core.tensor import Tensor, wrap
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_str
+from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.core.variable import Variable
 from tapeflow.ops import arith, linalg, shape_ops
 
@@ -199,6 +199,51 @@ COMPARE = {"lt": arith.less, "le": arith.less_equal, "gt": arith.greater,
            "ge": arith.greater_equal}
 
 
+class SliceOfVariable(Tensor):
+    """``v[key]``: the sliced value, which also offers ``assign`` (TF's
+    ``v[1:3].assign(...)``).  In ops it is its plain Tensor (``_read_for_op``),
+    so the tape records the read and the slice as usual.
+    """
+
+    __slots__ = ("_plain", "_variable", "_key")
+
+    def _read_for_op(self) -> Tensor:
+        return self._plain
+
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None,
+               read_value: bool = True) -> Variable | None:
+        """Write ``value`` into this slice of the Variable (broadcasting into the
+        slice's shape); the Variable's earlier values are untouched copies."""
+        var = self._variable
+        if self._key is None:
+            raise TypeError("Only slicing with integers, slices, `...` and `tf.newaxis` "
+                            "can be assigned to (a mask or index array cannot).")
+        new = np.array(var._tensor._value, copy=True)
+        target_shape = new[self._key].shape
+        arr = convert_to_tensor(value, dtype=var.dtype)._value
+        try:
+            if np.broadcast_shapes(arr.shape, target_shape) != target_shape:
+                raise ValueError
+        except ValueError:
+            raise invalid_argument(
+                "ResourceStridedSliceAssign", f"Cannot broadcast input shape "
+                f"{shape_str(arr.shape)} into final shape {shape_str(target_shape)}") from None
+        new[self._key] = arr
+        var._tensor = wrap(new)
+        return var if read_value else None
+
+
+def _variable_getitem(self: Variable, key: Any) -> SliceOfVariable:
+    plain = _getitem(self, key)
+    spec = key if isinstance(key, tuple) else tuple(key) if isinstance(key, list) else (key,)
+    if not all(k is None or k is Ellipsis or type(k) in (int, slice) for k in spec):
+        spec = None  # masks and index arrays read fine but cannot be assigned (as in TF)
+    out = SliceOfVariable.__new__(SliceOfVariable)
+    out._value, out._id, out._plain = plain._value, plain._id, plain
+    out._variable, out._key = self, spec
+    return out
+
+
 def bind(cls: type) -> None:
     for name, fn in BINARY.items():
         setattr(cls, f"__{name}__", fn)
@@ -214,6 +259,7 @@ def bind(cls: type) -> None:
 
 bind(Tensor)
 bind(Variable)
+Variable.__getitem__ = _variable_getitem
 Tensor.__eq__ = _eq
 Tensor.__ne__ = _ne
 # TF's Variable compares like a Tensor but has no None shortcut: ``v == None``
