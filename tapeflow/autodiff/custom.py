@@ -1,45 +1,59 @@
-"""``tf.custom_gradient``, ``tf.recompute_grad`` and ``tf.stop_gradient``.
+"""``tf.custom_gradient`` and ``tf.recompute_grad`` (``stop_gradient`` is an op: ops/arith.py).
 
-A custom-gradient call runs the user's function with the tapes paused, then
-puts ONE record on each tape that watches an input: its rule is the user's
-gradient function.  That function runs ordinary ops, so an outer tape records
-it and higher orders work whenever the gradient function is differentiable.
-``recompute_grad`` is a custom gradient whose rule re-runs the function
-under a fresh tape: the forward activations are not kept, only the inputs.
+A custom-gradient call works as TF's eager one does:
+
+1. the user's function runs with the tapes recording, so that the values its
+   gradient function closes over (``e = tf.exp(x)`` in ``log1pexp``) stay
+   connected to the inputs and a second tape can differentiate the gradient
+   function; a watcher notes the trainable Variables it reads;
+2. each output passes through ``identity``: a fresh Tensor, whatever the
+   function returned (even an input), carrying its forward-mode tangent;
+3. ONE record goes on each tape that watches an input (or a Variable read):
+   inputs -> those fresh outputs, with the user's gradient function as its
+   rule.  Being the outputs' latest record, it is the one the backward walk
+   takes; the function's own records are only reached through values that
+   escape it.
+
+Forward mode sees the function's own ops (TF computes the same JVP).
+``recompute_grad`` is a custom gradient whose forward pass runs with the
+tapes paused and whose rule re-runs the function under a fresh tape: only the
+inputs are kept, never the activations.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from tapeflow.autodiff import nest
 from tapeflow.autodiff import tape as tape_mod
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.core.variable import Variable
-from tapeflow.ops.declare import ANY, nondiff
-from tapeflow.ops.samples import unary
+from tapeflow.ops import arith
+from tapeflow.ops.arith import stop_gradient  # noqa: F401  (tf.stop_gradient lives with the ops)
 
 __all__ = ["custom_gradient", "recompute_grad", "stop_gradient"]
 
-_stop = nondiff("StopGradient", lambda xp, input: input, samples=unary(), dtypes=ANY, n_in=1,
-                reference=lambda x: x)
 
 
-def stop_gradient(input: Any, name: str | None = None) -> Tensor:
-    """The value of ``input``, seen by tapes as a constant (no gradient flows).
 
-    >>> import tapeflow as tf
-    >>> x = tf.constant(3.0)
-    >>> with tf.GradientTape() as g:
-    ...     g.watch(x)
-    ...     y = x * tf.stop_gradient(x)
-    >>> g.gradient(y, x).numpy()
-    3.0
+class _VariableWatcher(tape_mod._Recording):
+    """A recording that records nothing: it only collects the trainable Variables read.
+
+    It sits on the tape stack while a custom-gradient function runs, so the
+    tape's read hook reports reads to it; its ``watched`` set stays empty, so
+    no op is ever recorded on it.
     """
-    return _stop(input)
+
+    __slots__ = ()
+
+    def watch_variable(self, v: Variable) -> None:
+        self.variables[v._id] = v
 
 
 class _CustomOp:
@@ -48,96 +62,103 @@ class _CustomOp:
     name = "CustomGradient"
     differentiable = True
     broadcasts = False
+    batchable = False  # the user's rule sees one cotangent at a time (jacobian rows)
     saves_inputs = False
     nondiff_inputs: frozenset = frozenset()
     vjp_rules = None
 
-    def __init__(self, grad_fn: Callable, n_args: int, variables: list, n_out: int,
-                 takes_variables: bool) -> None:
+    def __init__(self, grad_fn: Callable, n_args: int, variables: list,
+                 outs: list[Tensor]) -> None:
         self.grad_fn = grad_fn
         self.n_args = n_args
         self.variables = variables
-        self.n_out = n_out
-        self.takes_variables = takes_variables
+        self.n_out = len(outs)
+        # Shapes and dtypes only: zeros for an output no cotangent reached.
+        self.out_specs = [(o._value.shape, o._value.dtype) for o in outs]
 
     def save(self, inputs: tuple, out: Any) -> tuple:
         return ()
 
-    def vjp(self, g: Any, res: tuple, params: Any, needs: list) -> list:
-        upstream = list(g) if self.n_out else [g]
-        if self.n_out:
-            upstream = [u if u is not None else _zeros(o) for u, o in zip(upstream, self._outs)]
-        if self.takes_variables:
-            grads, var_grads = self.grad_fn(*upstream, variables=self.variables)
-            var_grads = list(var_grads)
+    def vjp(self, g: tuple, res: tuple, params: Any, needs: list) -> list:
+        upstream = [u if u is not None else wrap(np.zeros(shape, dtype))
+                    for u, (shape, dtype) in zip(g, self.out_specs)]
+        if self.variables:
+            input_grads, variable_grads = self.grad_fn(*upstream, variables=self.variables)
+            variable_grads = list(variable_grads)
+            if len(variable_grads) != len(self.variables):
+                raise ValueError("Must return gradient for each variable from "
+                                 "@custom_gradient grad_fn.")
         else:
-            grads, var_grads = self.grad_fn(*upstream), []
-            if self.variables:
-                raise ValueError(
-                    "If using @custom_gradient with a function that uses variables, then "
-                    "grad_fn must accept a keyword argument 'variables'.")
-        grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
-        if len(grads) != self.n_args:
-            raise ValueError(f"custom_gradient: the gradient function returned {len(grads)} "
-                             f"gradients for {self.n_args} inputs")
-        if len(var_grads) != len(self.variables):
-            raise ValueError(f"custom_gradient: the gradient function returned "
-                             f"{len(var_grads)} variable gradients for "
-                             f"{len(self.variables)} variables")
-        out = grads + var_grads
-        return [None if gr is None else convert_to_tensor(gr) for gr in out]
+            input_grads, variable_grads = self.grad_fn(*upstream), []
+        flat = nest.flatten(input_grads)
+        if len(flat) != self.n_args:
+            raise ValueError(f"custom_gradient function expected to return {self.n_args} "
+                             f"gradients, but returned {len(flat)} instead.")
+        return [None if gr is None else convert_to_tensor(gr) for gr in flat + variable_grads]
 
 
-def _zeros(t: Tensor) -> Tensor:
-    from tapeflow.ops import arith
-    return arith.zeros_like(t)
+def _accepts_variables(grad_fn: Callable) -> bool:
+    params = inspect.signature(grad_fn).parameters.values()
+    return any(p.name == "variables" and p.kind is not p.VAR_POSITIONAL
+               or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _recorded_input(arg: Any) -> Any:
+    if isinstance(arg, Tensor):
+        return arg
+    if isinstance(arg, Variable):
+        return arg._read_for_op()  # recorded as a read, so the gradient reaches it
+    return None  # not a tensor: no gradient
 
 
 def _call_custom(f: Callable, args: tuple, kwargs: dict) -> Any:
-    local = tape_mod._local
-    outer = local.stack
-    local.stack = []  # the outer tapes see nothing of f's own ops
+    watcher = _VariableWatcher(True)
+    tape_mod._push(watcher)
     try:
-        inner = tape_mod.GradientTape()
-        with inner:  # only to learn which Variables f reads
-            result, grad_fn = f(*args, **kwargs)
-        variables = [v for v in inner.watched_variables() if v.trainable]
+        result, grad_fn = f(*args, **kwargs)
     finally:
-        local.stack = outer
-    flat_out = nest.flatten(result)
-    outs = [convert_to_tensor(o) for o in flat_out]
-    inputs = [a if isinstance(a, Tensor) else
-              (a._read_for_op() if isinstance(a, Variable) else None) for a in args]
-    takes_variables = "variables" in inspect.signature(grad_fn).parameters
-    op = _CustomOp(grad_fn, len(args), variables, len(outs) if len(outs) > 1 or
-                   not isinstance(result, Tensor) else 0, takes_variables)
-    op._outs = outs
-    for rec in outer:  # variables read inside f count as accessed by the tapes
-        for v in variables:
-            if rec.watch_accessed:
-                rec.watch_variable(v)
-    record_inputs = tuple(x if x is not None else 0.0 for x in inputs)
-    var_inputs = tuple(_VariableInput(v) for v in variables)
-    if outer:
-        tape_mod.record(op, record_inputs + var_inputs,
-                        tuple(outs) if op.n_out else outs[0], None)
-    if op.n_out:
-        return nest.pack_sequence_as(result, outs)
-    return outs[0]
+        tape_mod._pop(watcher)
+    flat_args = nest.flatten(args)
+    inputs_seen = flat_args + nest.flatten(kwargs)
+    # As TF: the Variables read, minus those passed in as arguments.
+    variables = [v for _, v in sorted(watcher.variables.items())
+                 if not any(v is a for a in inputs_seen)]
+    if variables and not _accepts_variables(grad_fn):
+        raise TypeError("@tf.custom_gradient grad_fn must accept keyword argument "
+                        f"'variables', since function uses variables: {variables}")
+    outs = [arith.identity(o) for o in nest.flatten(result)]
+    if tape_mod._local.stack and outs:
+        inputs = [_recorded_input(a) for a in flat_args]
+        inputs += [v._read_for_op() for v in variables]
+        op = _CustomOp(grad_fn, len(flat_args), variables, outs)
+        tape_mod.record(op, tuple(inputs), tuple(outs), None)
+    return nest.pack_iter(result, iter(outs))
 
 
-def _VariableInput(v: Variable) -> Tensor:
-    """Stands for a Variable among a custom op's inputs: its value under its id."""
-    t = wrap(v._tensor._value)
-    t._id = v._id
-    return t
+class _CustomGradient:
+    """What ``@custom_gradient`` returns: calls ``f`` as above; binds like a method."""
+
+    def __init__(self, f: Callable) -> None:
+        self._f = f
+        functools.update_wrapper(self, f)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return _CustomGradient(self._f.__get__(instance, owner))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _call_custom(self._f, args, kwargs)
 
 
-def custom_gradient(f: Callable | None = None) -> Callable:
+def custom_gradient(f: Callable | None = None) -> Any:
     """Decorator: ``f`` returns ``(y, grad_fn)``; tapes use ``grad_fn`` for f's gradient.
 
-    ``grad_fn(*upstream)`` returns one gradient per input of ``f``; if ``f``
-    reads trainable Variables, ``grad_fn(*upstream, variables=...)`` returns
+    ``grad_fn(*upstream)`` gets one cotangent per (flattened) output of ``f``
+    (zeros for outputs the target does not use) and returns one gradient per
+    (flattened) input (None: no gradient).  If ``f`` reads trainable Variables
+    that are not among its inputs, ``grad_fn`` must accept ``variables=``
+    (checked when ``f`` is called: TypeError) and return
     ``(input_grads, variable_grads)``, as in TF.
 
     >>> import tapeflow as tf
@@ -148,24 +169,32 @@ def custom_gradient(f: Callable | None = None) -> Callable:
     >>> with tf.GradientTape() as t:
     ...     t.watch(x)
     ...     y = clip_grad(x) * 10.0
-    >>> t.gradient(y, x).numpy()
+    >>> float(t.gradient(y, x))
     1.0
     """
     if f is None:
         return custom_gradient
+    return _CustomGradient(f)
 
-    @functools.wraps(f)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return _call_custom(f, args, kwargs)
 
-    return wrapped
+@contextlib.contextmanager
+def _tapes_paused() -> Iterator[None]:
+    """No tape records (variable watchers still listen; accumulators still run)."""
+    local = tape_mod._local
+    stack = local.stack
+    local.stack = [r for r in stack if isinstance(r, _VariableWatcher)]
+    try:
+        yield
+    finally:
+        local.stack = stack
 
 
 def recompute_grad(f: Callable) -> Callable:
     """Wrap ``f`` so its activations are recomputed in the backward pass, not kept.
 
     Memory of a deep block falls to its inputs and outputs; the backward pass
-    runs ``f`` once more.
+    runs ``f`` once more.  Inputs the outputs do not depend on get zero
+    gradients (TF's choice); tensors passed by keyword get none.
 
     >>> import tapeflow as tf
     >>> block = tf.recompute_grad(lambda x: tf.tanh(tf.tanh(x)))
@@ -176,22 +205,29 @@ def recompute_grad(f: Callable) -> Callable:
     >>> round(float(t.gradient(y, x)), 4)
     0.6398
     """
-    @functools.wraps(f)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        @custom_gradient
-        def inner(*inputs: Any) -> Any:
-            result = f(*inputs, **kwargs)
+    @custom_gradient
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        with _tapes_paused():
+            result = f(*args, **kwargs)
 
-            def grad(*upstream: Any, variables: Any = None) -> Any:
-                watched = [convert_to_tensor(x) for x in inputs]
-                with tape_mod.GradientTape() as t:
-                    t.watch(watched)
-                    again = f(*watched, **kwargs)
-                flat = nest.flatten(again)
-                sources = watched + list(variables or [])
-                grads = t.gradient(flat, sources, output_gradients=list(upstream))
-                return grads[:len(watched)], grads[len(watched):]
-            return result, grad
-        return inner(*args)
+        def grad(*upstream: Any, variables: Any = None) -> Any:
+            flat = nest.flatten(args)
+            fresh = [arith.identity(x) if _floating(x) else x for x in flat]
+            watched = [x for x, a in zip(fresh, flat) if _floating(a)]
+            sources = watched + list(variables or [])
+            with tape_mod.GradientTape() as t:
+                t.watch(sources)
+                again = f(*nest.pack_iter(list(args), iter(fresh)), **kwargs)
+            grads = t.gradient(nest.flatten(again), sources, output_gradients=list(upstream),
+                               unconnected_gradients=tape_mod.UnconnectedGradients.ZERO)
+            it = iter(grads[:len(watched)])
+            return [next(it) if _floating(a) else None for a in flat], grads[len(watched):]
 
-    return wrapped
+        return result, grad
+
+    return functools.wraps(f)(lambda *args, **kwargs: inner(*args, **kwargs))
+
+
+def _floating(x: Any) -> bool:
+    """A tensor argument the recomputation differentiates with respect to."""
+    return isinstance(x, (Tensor, Variable)) and x.dtype.is_differentiable

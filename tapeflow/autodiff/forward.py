@@ -16,8 +16,9 @@ declaration the tape's VJP comes from).  JVP rules are ordinary ops, so:
   first, so that they know the op's output tangent when the inner ones'
   JVP ops read that output.
 
-While no accumulator is active anywhere, nothing here runs: the dispatcher's
-hooks are the tape's own.
+The accumulators watch ops and Variable reads as observers of the tape
+module (after the tapes), registered while at least one accumulator is active
+in any thread: with none active, nothing here runs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import numpy as np
 from tapeflow.autodiff import nest
 from tapeflow.autodiff import tape as tape_mod
 from tapeflow.autodiff.tape import _DIFFERENTIABLE, UnconnectedGradients, _give_id, _local
-from tapeflow.core import dispatch, variable
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.core.variable import Variable
 
@@ -49,15 +49,15 @@ def _accumulators() -> list:
     return accs
 
 
-def _record_both(op: Any, inputs: tuple, out: Any, params: Any) -> None:
-    tape_mod.record(op, inputs, out, params)
+def _observe_op(op: Any, inputs: tuple, out: Any, params: Any) -> None:
+    """Tape observer: after the tapes have recorded an op, the accumulators see it."""
     accs = _accumulators()
     if accs and op.differentiable:
         _forward(accs, op, inputs, out, params)
 
 
-def _read_both(v: Variable, value: Tensor) -> Tensor:
-    out = tape_mod.read_variable(v, value)
+def _observe_read(v: Variable, value: Tensor, out: Tensor) -> Tensor:
+    """Tape observer of Variable reads: a watched Variable's read carries its tangent."""
     for acc in _accumulators():
         tangent = acc._tangents.get(v._id)
         if tangent is not None:
@@ -198,7 +198,7 @@ class ForwardAccumulator:
     def __init__(self, primals: Any, tangents: Any) -> None:
         self._tangents: dict[int, Tensor] = {}
         self._recording = False
-        self._outer_tapes: frozenset = frozenset()
+        self._outer_tapes: dict[int, Any] = {}
         flat_p = nest.flatten(primals)
         seen: set[int] = set()
         for p in flat_p:
@@ -237,14 +237,15 @@ class ForwardAccumulator:
         if self._recording:
             raise ValueError("Accumulator is already recording.")
         # Tapes active now are outside this accumulator and see its JVP ops.
-        self._outer_tapes = frozenset(id(r) for r in _local.stack)
+        # (Held, not just their ids: an id is never reused while we hold it.)
+        self._outer_tapes = {id(r): r for r in _local.stack}
         _accumulators().append(self)
         self._recording = True
         with _lock:
             _active += 1
-            dispatch.recorders += 1
-            dispatch.record_hook = _record_both
-            variable.read_hook = _read_both
+            if _active == 1:
+                tape_mod.add_observer(on_op=_observe_op, on_read=_observe_read)
+            tape_mod._push_count(1)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -255,13 +256,12 @@ class ForwardAccumulator:
         if self in accs:
             accs.remove(self)
         self._recording = False
-        self._outer_tapes = frozenset()
+        self._outer_tapes = {}
         with _lock:
             _active -= 1
-            dispatch.recorders -= 1
+            tape_mod._push_count(-1)
             if not _active:
-                dispatch.record_hook = tape_mod.record
-                variable.read_hook = tape_mod.read_variable
+                tape_mod.remove_observer(on_op=_observe_op, on_read=_observe_read)
 
     def jvp(self, primals: Any,
             unconnected_gradients: Any = UnconnectedGradients.NONE) -> Any:

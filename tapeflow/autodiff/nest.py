@@ -26,16 +26,18 @@ def flatten(structure: Any) -> list:
 
 def pack_sequence_as(structure: Any, flat: list) -> Any:
     """Rebuild ``structure``'s shape around the leaves in ``flat``."""
-    it = iter(flat)
+    return pack_iter(structure, iter(flat))
 
-    def build(x: Any) -> Any:
-        if isinstance(x, dict):
-            built = {k: build(x[k]) for k in sorted(x)}
-            return type(x)((k, built[k]) for k in x)
-        if isinstance(x, tuple) and hasattr(x, "_fields"):
-            return type(x)(*[build(v) for v in x])
-        if isinstance(x, (list, tuple)):
-            return type(x)(build(v) for v in x)
-        return next(it)
 
-    return build(structure)
+def pack_iter(x: Any, leaves: Any) -> Any:
+    """``x``'s structure rebuilt around the next leaves of the iterator ``leaves``."""
+    # A module-level function, not a closure: a recursive closure is a
+    # reference cycle that would keep every leaf alive until the next GC.
+    if isinstance(x, dict):
+        built = {k: pack_iter(x[k], leaves) for k in sorted(x)}
+        return type(x)((k, built[k]) for k in x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*[pack_iter(v, leaves) for v in x])
+    if isinstance(x, (list, tuple)):
+        return type(x)(pack_iter(v, leaves) for v in x)
+    return next(leaves)

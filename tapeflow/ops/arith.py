@@ -36,7 +36,7 @@ __all__ = [
     "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "equal",
     "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_not", "logical_xor", "where", "conj", "cast", "identity",
-    "zeros_like", "ones_like",
+    "zeros_like", "ones_like", "stop_gradient",
 ]
 
 # -- linear -------------------------------------------------------------------
@@ -51,6 +51,24 @@ negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
                   samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
 conj = linear("Conj", "conjugate", lambda g: conj(g),  # d conj(x) = conj(dx)
               samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
+stop_gradient_op = nondiff("StopGradient", lambda xp, input: input, samples=unary(), dtypes=ANY,
+                           n_in=1, reference=lambda x: x)  # the value; tapes see a constant
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:
+    """The value of ``input``, seen by tapes as a constant (no gradient flows).
+
+    >>> import tapeflow as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * tf.stop_gradient(x)
+    >>> g.gradient(y, x).numpy()
+    3.0
+    """
+    return stop_gradient_op(input)
+
+
 identity = linear("Identity", lambda xp, input: input, lambda g: g,  # d x = dx
                   samples=unary(), dtypes=ANY, reference=lambda x: x)
 
