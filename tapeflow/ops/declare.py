@@ -126,11 +126,12 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
         tangents, primals = list(args[:len(names)]), args[len(names):]
         if all(tangents[i] is None for i in range(len(names)) if i not in nondiff):
             return None
+        dtype = next(t._value.dtype for t in tangents if t is not None)
         for i, t in enumerate(tangents):
             if i in nondiff:
                 tangents[i] = primals[i]
-            elif t is None:
-                tangents[i] = arith.zeros_like(primals[i])
+            elif t is None:  # zeros in the tangents' dtype (a primal may be a Python 1)
+                tangents[i] = arith.zeros_like(primals[i], dtype=dtype)
         return op.run(*tangents, **kw)
 
     op.set_rules(vjp_rules=transposes, jvp=jvp, jvp_names=names)
