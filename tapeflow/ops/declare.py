@@ -189,31 +189,18 @@ def _with_g(fn: Callable) -> inspect.Signature:
 
 def _fused(partial: Callable, idx: list, n_res: int) -> Callable:
     """VJP caller of one elementwise input: ``g * conj(partial(residuals))``."""
-    if idx == list(range(n_res)):
-        def caller(g, res, params):
-            p = partial(*res)
-            if type(p) is Tensor:
-                if p._value.dtype.kind == "c":
-                    p = arith.conj(p)
-            elif type(p) is complex:
-                p = p.conjugate()
-            return arith.multiply(g, p)
-    else:
-        def caller(g, res, params):
-            p = partial(*[res[i] for i in idx])
-            if type(p) is Tensor:
-                if p._value.dtype.kind == "c":
-                    p = arith.conj(p)
-            elif type(p) is complex:
-                p = p.conjugate()
-            return arith.multiply(g, p)
+    whole = idx == list(range(n_res))
+
+    def caller(g, res, params):
+        return arith.multiply(g, _conj(partial(*res) if whole else partial(*[res[i] for i in idx])))
     return caller
 
 
-def _conj(t: Any) -> Any:
-    if getattr(getattr(t, "_value", t), "dtype", np.dtype(float)).kind == "c":
-        return arith.conj(t)
-    return t
+def _conj(p: Any) -> Any:
+    """conj(p) for complex tensors and Python complex numbers; p itself otherwise."""
+    if type(p) is Tensor:
+        return arith.conj(p) if p._value.dtype.kind == "c" else p
+    return p.conjugate() if type(p) is complex else p
 
 
 from tapeflow.ops import arith, shape_ops  # noqa: E402  (rules call ops declared with these)

@@ -58,47 +58,28 @@ def _shapes_differ(self: Any, other: Any) -> bool:
     return not _broadcastable(x, y)
 
 
-def _var_eq(self: Any, other: Any) -> Any:
-    try:
-        return _equal(self, other)
-    except InvalidArgumentError:
-        if not _shapes_differ(self, other):
-            raise
-        return wrap(np.array(False))
+def _compare(op: Any, mismatch: bool, none: Any) -> Any:
+    """``==``/``!=``: elementwise, or ``mismatch`` when the shapes cannot meet.
+
+    ``none`` is the answer for ``None`` (a Tensor is never equal to None); a
+    Variable has no shortcut (``none`` is ...): it tries to convert None and raises.
+    """
+    def compare(self: Any, other: Any) -> Any:
+        if other is None and none is not ...:
+            return none
+        try:
+            return op(self, other)
+        except InvalidArgumentError:
+            if not _shapes_differ(self, other):
+                raise
+            return wrap(np.array(mismatch))
+    return compare
 
 
-def _var_ne(self: Any, other: Any) -> Any:
-    try:
-        return _not_equal(self, other)
-    except InvalidArgumentError:
-        if not _shapes_differ(self, other):
-            raise
-        return wrap(np.array(True))
-
-
-def _eq(self: Any, other: Any) -> Any:
-    if other is None:  # a Tensor (not a Variable) is never equal to None
-        return False
-    try:
-        return _equal(self, other)
-    except InvalidArgumentError:
-        if not _shapes_differ(self, other):
-            raise
-        return wrap(np.array(False))
-
-
-def _ne(self: Any, other: Any) -> Any:
-    if other is None:
-        return True
-    try:
-        return _not_equal(self, other)
-    except InvalidArgumentError:
-        if not _shapes_differ(self, other):
-            raise
-        return wrap(np.array(True))
-
-
-_equal, _not_equal = arith.equal, arith.not_equal
+_eq = _compare(arith.equal, False, False)
+_ne = _compare(arith.not_equal, True, True)
+_var_eq = _compare(arith.equal, False, ...)
+_var_ne = _compare(arith.not_equal, True, ...)
 
 
 _slice = shape_ops._strided_slice

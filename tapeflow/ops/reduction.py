@@ -103,28 +103,25 @@ def _extreme_jvp(dx: Any, x: Any, out: Any, axis: Any, keepdims: bool) -> Tensor
                                                                  keepdims=keepdims)
 
 
-@defop("Max", samples=_samples(), batchable=True, reference=_reference(np.max), dtypes=REAL)
-class _Max:
-    def fwd(xp, x, *, axis, keepdims):
-        return xp.max(x, axis=axis, keepdims=keepdims)
+def _extreme(name: str, reduce: str) -> Any:
+    """Max and Min: one declaration, the NumPy reduction differing."""
+    @defop(name, samples=_samples(), batchable=True, reference=_reference(getattr(np, reduce)),
+           dtypes=REAL)
+    class _Extreme:
+        def fwd(xp, x, *, axis, keepdims):
+            return getattr(xp, reduce)(x, axis=axis, keepdims=keepdims)
 
-    def vjp_x(g, x, out, *, axis, keepdims):  # d max = 1 at the maximum (ties share)
-        return _extreme_vjp(g, x, out, axis, keepdims)
+        def vjp_x(g, x, out, *, axis, keepdims):  # 1 at the extreme element (ties share)
+            return _extreme_vjp(g, x, out, axis, keepdims)
 
-    def jvp(dx, x, out, *, axis, keepdims):
-        return _extreme_jvp(dx, x, out, axis, keepdims)
+        def jvp(dx, x, out, *, axis, keepdims):
+            return _extreme_jvp(dx, x, out, axis, keepdims)
+
+    return _Extreme
 
 
-@defop("Min", samples=_samples(), batchable=True, reference=_reference(np.min), dtypes=REAL)
-class _Min:
-    def fwd(xp, x, *, axis, keepdims):
-        return xp.min(x, axis=axis, keepdims=keepdims)
-
-    def vjp_x(g, x, out, *, axis, keepdims):  # d min = 1 at the minimum (ties share)
-        return _extreme_vjp(g, x, out, axis, keepdims)
-
-    def jvp(dx, x, out, *, axis, keepdims):
-        return _extreme_jvp(dx, x, out, axis, keepdims)
+_Max = _extreme("Max", "max")
+_Min = _extreme("Min", "min")
 
 
 def _others_product(x: Any, axis: Any) -> Tensor:
