@@ -12,7 +12,8 @@ import os
 import numpy as np
 import pytest
 
-if os.environ.get("TAPEFLOW_TEST_ORACLE") == "tensorflow":
+ORACLE_TF = os.environ.get("TAPEFLOW_TEST_ORACLE") == "tensorflow"
+if ORACLE_TF:
     import tensorflow as tf
 else:
     import tapeflow as tf
@@ -372,3 +373,29 @@ def test_a_slice_of_a_variable_differentiates_like_a_read():
     with tf.GradientTape() as g:
         y = tf.reduce_sum(m[0] * 3.0)
     np.testing.assert_array_equal(g.gradient(y, m).numpy(), [[3.0, 3.0], [0.0, 0.0]])
+
+
+# -- in-place updates (optimizers) never change a Tensor already handed out ----------------
+@pytest.mark.skipif(ORACLE_TF, reason="tapeflow internals")
+def test_writable_buffer_is_reused_only_when_nobody_else_holds_it():
+    def address(v):  # of the buffer, without holding a reference to it
+        return v._writable_buffer().__array_interface__["data"][0]
+
+    v = tf.Variable([1.0, 2.0])
+    first = address(v)
+    v._writable_buffer()[...] += 1.0
+    assert address(v) == first  # nobody else held it: updated in place, no copy
+    np.testing.assert_array_equal(v.numpy(), [2.0, 3.0])
+    read = v.read_value()
+    assert address(v) != first  # the read Tensor holds the old buffer: copied first
+    v._writable_buffer()[...] += 1.0
+    np.testing.assert_array_equal(read.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
+    view = np.asarray(v)
+    v._writable_buffer()[...] = 0.0
+    assert view.tolist() == [3.0, 4.0]  # a NumPy view taken earlier is untouched
+    v.assign([1.0, 1.0])
+    with tf.GradientTape() as g:
+        y = v * v
+    v._writable_buffer()[...] = 7.0
+    np.testing.assert_array_equal(g.gradient(y, v).numpy(), [2.0, 2.0])  # the value read

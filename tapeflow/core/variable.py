@@ -9,6 +9,7 @@ Variable are the sum over all its reads, before and after assignments.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -94,6 +95,20 @@ class Variable:
         raise invalid_argument(op_name, f"Cannot update variable with shape {shape_str(shape)} "
                                f"using a Tensor with shape {shape_str(arr.shape)}, shapes "
                                f"must be equal.")
+
+    def _writable_buffer(self) -> np.ndarray:
+        """The value's buffer, for updating in place (optimizers): copied first if
+        anything else still holds it, so a Tensor handed out never changes.
+
+        Reference counts tell: the buffer is ours alone when only this
+        Variable's Tensor holds it (3 references to the Tensor here: the
+        attribute, the local name and getrefcount's argument; 2 to the array).
+        """
+        t = self._tensor
+        if sys.getrefcount(t) > 3 or sys.getrefcount(t._value) > 2 \
+                or not t._value.flags.writeable or not t._value.flags.owndata:
+            t = self._tensor = wrap(np.array(t._value, copy=True))
+        return t._value
 
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None,
                read_value: bool = True) -> Variable | None:
