@@ -39,7 +39,6 @@ from tapeflow.core.dtypes import (  # noqa: F401
 from tapeflow.core.tensor import Tensor, TensorShape, convert_to_tensor, is_tensor  # noqa: F401
 from tapeflow.core.variable import Variable  # noqa: F401
 from tapeflow.ops.arith import (  # noqa: F401
-    abs,
     add,
     cast,
     cos,
@@ -99,9 +98,11 @@ from tapeflow.ops.array import (  # noqa: F401
     unique,
     unstack,
 )
+from tapeflow.ops.complex_ops import abs, complex  # noqa: F401  (abs: complex inputs too)
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
 from tapeflow.ops.factor import norm  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401
+from tapeflow.ops.ranking import argmax, argmin  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,
     reduce_mean,
@@ -109,6 +110,7 @@ from tapeflow.ops.reduction import (  # noqa: F401
     reduce_prod,
     reduce_sum,
 )
+from tapeflow.ops.scan import cumsum, reduce_all, reduce_any, reduce_logsumexp  # noqa: F401
 from tapeflow.ops.shape_ops import (  # noqa: F401
     broadcast_to,
     concat,

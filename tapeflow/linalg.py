@@ -28,3 +28,4 @@ from tapeflow.ops.factor import (  # noqa: F401
     triangular_solve,
 )
 from tapeflow.ops.linalg import matmul  # noqa: F401
+from tapeflow.ops.scan import l2_normalize  # noqa: F401

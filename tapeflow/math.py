@@ -1,7 +1,6 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
 from tapeflow.ops.arith import (  # noqa: F401
-    abs,
     add,
     conj,
     cos,
@@ -39,13 +38,36 @@ from tapeflow.ops.arith import (  # noqa: F401
     tanh,
     truediv,
 )
+from tapeflow.ops.complex_ops import abs, angle, imag, real  # noqa: F401
 from tapeflow.ops.losses import log_softmax  # noqa: F401
+from tapeflow.ops.ranking import argmax, argmin, top_k  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,
     reduce_mean,
     reduce_min,
     reduce_prod,
     reduce_sum,
+)
+from tapeflow.ops.scan import (  # noqa: F401
+    count_nonzero,
+    cumprod,
+    cumsum,
+    l2_normalize,
+    reduce_all,
+    reduce_any,
+    reduce_logsumexp,
+    reduce_std,
+    reduce_variance,
+)
+from tapeflow.ops.segment import (  # noqa: F401
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_sum,
 )
 from tapeflow.ops.special import (  # noqa: F401
     acos,

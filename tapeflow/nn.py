@@ -32,4 +32,6 @@ from tapeflow.ops.pool import (  # noqa: F401
     max_pool1d,
     max_pool2d,
 )
+from tapeflow.ops.ranking import top_k  # noqa: F401
+from tapeflow.ops.scan import l2_normalize  # noqa: F401
 from tapeflow.ops.special import softplus, softsign  # noqa: F401

@@ -747,7 +747,8 @@ def test_every_op_jvp_through_an_accumulator(op: OpDef, sample: Sample, args: li
     def forward(shift: float) -> list[np.ndarray]:
         moved = [a if t is None else a + shift * t for a, t in zip(args, tangents)]
         res = op.run(*[tf.convert_to_tensor(a) for a in moved], **sample.params)
-        return [np.asarray(r.numpy(), np.float64) for r in (res if op.n_out else [res])]
+        return [np.asarray(r.numpy(), np.complex128 if r.dtype.is_complex else np.float64)
+                for r in (res if op.n_out else [res])]
 
     # A float32 output (Cast) is differenced with a larger step and looser tolerance.
     wide = all(o.dtype in (tf.float64, tf.complex128) for o in outs)

@@ -9,6 +9,7 @@ from tapeflow.ops import (  # noqa: F401
     activations,
     arith,
     array,
+    complex_ops,
     conv,
     creation,
     factor,
@@ -18,7 +19,10 @@ from tapeflow.ops import (  # noqa: F401
     operators,
     pool,
     random,
+    ranking,
     reduction,
+    scan,
+    segment,
     shape_ops,
     special,
 )
