@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
-from tapeflow.core.opdef import REGISTRY, OpDef, Sample
+from tapeflow.core.opdef import COMPOSITES, REGISTRY, Composite, OpDef, Sample
 from tapeflow.core.tensor import Tensor
 from tapeflow.ops import arith
 
@@ -459,3 +459,40 @@ def test_reduce_extreme_ties_share_gradient(reduce: Callable) -> None:
     params = {"axis": (1,), "keepdims": False}
     jvp = op.jvp([f64(dx)], [x], op.run(x, **params), params).numpy()
     np.testing.assert_allclose(jvp, np.sum(dx * expected, axis=1), rtol=0, atol=1e-15)
+
+
+# -- composites: public functions built from other ops ------------------------------------------
+COMPOSITE_CASES = [pytest.param(c, sample, id=f"{c.name}-{i}")
+                   for c in COMPOSITES for i, sample in enumerate(c.samples)]
+
+
+@pytest.mark.parametrize(("comp", "sample"), COMPOSITE_CASES)
+def test_composite_sample(comp: Composite, sample: Sample) -> None:
+    """A composite's value against its reference, and its derivatives (tape and
+    accumulator, to second order when smooth) against central differences."""
+    args = numpy_args(sample)
+    if sample.raises is not None:
+        with pytest.raises(sample.raises):
+            comp.fn(*args, **sample.params)
+        return
+    out = comp.fn(*tensors(args), **sample.params)
+    reference = sample.ref or comp.reference
+    assert reference is not None, f"{comp.name}: a composite needs a reference"
+    first = out[0] if isinstance(out, (tuple, list)) else out
+    want = reference(*args, **sample.params)
+    want = want[0] if isinstance(want, (tuple, list)) else want
+    np.testing.assert_allclose(values(first), np.asarray(want), rtol=1e-10, atol=1e-12,
+                               err_msg=f"{comp.name}: value")
+    floats = [i for i, a in enumerate(args)
+              if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    if not sample.grad or not floats:
+        return
+
+    def f(*xs: Tensor) -> Tensor:
+        full = tensors(args)
+        for i, x in zip(floats, xs):
+            full[i] = x
+        result = comp.fn(*full, **sample.params)
+        return result[0] if isinstance(result, (tuple, list)) else result
+
+    tf.test.check_gradients(f, [args[i] for i in floats], order=2 if comp.smooth else 1)

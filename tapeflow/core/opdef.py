@@ -18,9 +18,30 @@ import numpy as np
 
 from tapeflow.core import dispatch
 
-__all__ = ["OpDef", "Sample", "REGISTRY", "declare", "make_caller"]
+__all__ = ["COMPOSITES", "Composite", "OpDef", "Sample", "REGISTRY", "declare", "make_caller"]
 
 REGISTRY: list[OpDef] = []
+# Public functions built from other ops (no rules of their own), with samples:
+# the table test checks their values and, through the tape and the
+# accumulator, their derivatives.
+COMPOSITES: list[Composite] = []
+
+
+class Composite:
+    """A composite function and its table-test samples (see ``ops.declare.composite``)."""
+
+    __slots__ = ("name", "fn", "samples", "reference", "smooth")
+
+    def __init__(self, name: str, fn: Callable, samples: Sequence[Sample],
+                 reference: Callable | None, smooth: bool) -> None:
+        self.name = name
+        self.fn = fn
+        self.samples = list(samples)
+        self.reference = reference
+        self.smooth = smooth
+
+    def __repr__(self) -> str:
+        return f"<Composite {self.name}>"
 
 
 class Sample:

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.opdef import OpDef, Sample, declare
+from tapeflow.core.opdef import COMPOSITES, Composite, OpDef, Sample, declare
 from tapeflow.core.tensor import Tensor
 
-__all__ = ["elementwise", "linear", "defop", "nondiff", "FLOAT", "NUMERIC", "REAL",
+__all__ = ["elementwise", "linear", "defop", "nondiff", "composite", "FLOAT", "NUMERIC", "REAL",
            "INTEGER", "ANY", "BOOL", "Sample"]
 
 FLOAT = ("float16", "float32", "float64", "complex64", "complex128")
@@ -172,6 +172,28 @@ def nondiff(name: str, fwd: str | Callable, *, samples: Sequence[Sample], dtypes
                has_params=params, differentiable=False, reference=reference, n_out=n_out)
     declare(op)
     return _public(op)
+
+
+def composite(*, samples: Sequence[Sample], reference: Callable | None = None,
+              smooth: bool = True, name: str | None = None) -> Callable:
+    """Decorator for a public function built from other ops (no rules of its own).
+
+    It is registered with its samples so the table test checks its value
+    against ``reference`` and its derivatives, through the tape and the
+    accumulator, against central differences (second order when ``smooth``).
+
+    >>> from tapeflow.ops.declare import composite, Sample
+    >>> import numpy as np
+    >>> @composite(samples=[Sample(np.array([1.0, 2.0]))], reference=lambda x: 2 * x)
+    ... def double(x):
+    ...     return x + x
+    >>> float(double(np.array([1.0]))[0])
+    2.0
+    """
+    def register(fn: Callable) -> Callable:
+        COMPOSITES.append(Composite(name or fn.__name__, fn, samples, reference, smooth))
+        return fn
+    return register
 
 
 def _public(op: OpDef) -> Callable:
