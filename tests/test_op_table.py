@@ -478,21 +478,26 @@ def test_composite_sample(comp: Composite, sample: Sample) -> None:
     out = comp.fn(*tensors(args), **sample.params)
     reference = sample.ref or comp.reference
     assert reference is not None, f"{comp.name}: a composite needs a reference"
-    first = out[0] if isinstance(out, (tuple, list)) else out
-    want = reference(*args, **sample.params)
-    want = want[0] if isinstance(want, (tuple, list)) else want
-    np.testing.assert_allclose(values(first), np.asarray(want), rtol=1e-10, atol=1e-12,
-                               err_msg=f"{comp.name}: value")
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    wants = reference(*args, **sample.params)
+    wants = list(wants) if isinstance(wants, (tuple, list)) else [wants]
+    assert len(outs) == len(wants), f"{comp.name}: {len(outs)} outputs, reference {len(wants)}"
+    for k, (got, want) in enumerate(zip(outs, wants)):
+        np.testing.assert_allclose(values(got), np.asarray(want), rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{comp.name}: value of output {k}")
     floats = [i for i, a in enumerate(args)
               if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
-    if not sample.grad or not floats:
+    if not sample.grad or not floats or not any(o.dtype.is_floating for o in outs):
         return
 
     def f(*xs: Tensor) -> Tensor:
+        """Every float output, flattened into one vector, so each is checked."""
         full = tensors(args)
         for i, x in zip(floats, xs):
             full[i] = x
         result = comp.fn(*full, **sample.params)
-        return result[0] if isinstance(result, (tuple, list)) else result
+        parts = list(result) if isinstance(result, (tuple, list)) else [result]
+        flat = [tf.reshape(p, (-1,)) for p in parts if p.dtype.is_floating]
+        return flat[0] if len(flat) == 1 else tf.concat(flat, axis=0)
 
     tf.test.check_gradients(f, [args[i] for i in floats], order=2 if comp.smooth else 1)

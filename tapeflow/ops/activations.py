@@ -27,8 +27,16 @@ from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, indexing, random, reduction, shape_ops, special
 from tapeflow.ops.arith import cast, exp, greater, less, where
-from tapeflow.ops.declare import NUMERIC, REAL, REAL_FLOAT, defop, elementwise, linear
-from tapeflow.ops.samples import away_from, rand, unary
+from tapeflow.ops.declare import (
+    NUMERIC,
+    REAL,
+    REAL_FLOAT,
+    composite,
+    defop,
+    elementwise,
+    linear,
+)
+from tapeflow.ops.samples import away_from, composite_rand, rand, unary
 
 __all__ = ["relu6", "elu", "selu", "gelu", "leaky_relu", "silu", "swish", "bias_add", "dropout",
            "moments", "batch_normalization", "embedding_lookup"]
@@ -334,6 +342,18 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
 
 
 # -- moments and batch_normalization -----------------------------------------------------
+def _moments_reference(x: Any, axes: Any, keepdims: bool = False) -> tuple:
+    axis = tuple(axes)
+    return (np.mean(x, axis=axis, keepdims=keepdims),
+            np.var(x, axis=axis, keepdims=keepdims))
+
+
+# The table checks the first output (the mean); tests/test_nn_ops.py the variance,
+# whose second derivatives hold the mean constant, as TF's.
+@composite(samples=[Sample(composite_rand((4, 3)), params={"axes": [0]}),
+                    Sample(composite_rand((2, 3, 2)), params={"axes": [0, 2], "keepdims": True})],
+           reference=_moments_reference,
+           smooth=False)  # TF's stop_gradient(mean) in the variance: second order by design
 def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
             name: str | None = None) -> tuple:
     """Mean and (biased) variance of ``x`` over ``axes``, as TF computes them.
@@ -364,6 +384,18 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
     return mean, variance
 
 
+def _batch_norm_reference(x: Any, mean: Any, variance: Any, offset: Any = None,
+                          scale: Any = None, variance_epsilon: float = 0.0) -> Any:
+    y = (x - mean) / np.sqrt(variance + variance_epsilon)
+    return (y if scale is None else y * scale) + (0.0 if offset is None else offset)
+
+
+@composite(samples=[Sample(composite_rand((2, 3)), composite_rand((3,)),
+                           composite_rand((3,), 0.5, 2.0), composite_rand((3,)),
+                           composite_rand((3,)), params={"variance_epsilon": 1e-3}),
+                    Sample(composite_rand((4,)), composite_rand(()), composite_rand((), 0.5, 2.0),
+                           params={"offset": None, "scale": None, "variance_epsilon": 0.1})],
+           reference=_batch_norm_reference)
 def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any,
                         variance_epsilon: float, name: str | None = None) -> Tensor:
     """scale * (x - mean) / sqrt(variance + eps) + offset, in TF's order of operations.
@@ -395,6 +427,19 @@ def _clip_by_norm(t: Tensor, clip_norm: float, axes: tuple) -> Tensor:
     return (t * clip_norm) / arith.maximum(l2norm, clip_norm)
 
 
+def _embedding_reference(params: Any, ids: Any, max_norm: float | None = None) -> Any:
+    rows = params[ids]
+    if max_norm is None:
+        return rows
+    norms = np.sqrt(np.sum(rows * rows, axis=-1, keepdims=True))
+    return rows * np.minimum(1.0, max_norm / norms)
+
+
+# max_norm: the rows' norms are 0.81, 3.08 and 1.52, away from the clip at 2.
+@composite(samples=[Sample(composite_rand((4, 3)), np.array([[1, 3], [1, 0]], np.int32)),
+                    Sample(np.array([[0.5, -0.6, 0.2], [1.5, 2.0, -1.8], [-1.0, 0.7, 0.9]]),
+                           np.array([2, 0, 1, 1], np.int64), params={"max_norm": 2.0})],
+           reference=_embedding_reference, smooth=False)
 def embedding_lookup(params: Any, ids: Any, max_norm: float | None = None,
                      name: str | None = None) -> Tensor:
     """Rows of ``params`` at ``ids``; a list is one table sharded by "div" (TF's rule:

@@ -21,7 +21,7 @@ from tapeflow.core.errors import invalid_argument, shape_str
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, creation, reduction
-from tapeflow.ops.declare import ANY, defop, linear, nondiff
+from tapeflow.ops.declare import ANY, composite, defop, linear, nondiff
 from tapeflow.ops.einsum import einsum, tensordot  # noqa: F401  (re-exported)
 from tapeflow.ops.indexing import (  # noqa: F401  (re-exported: one import declares all)
     _static_int,
@@ -38,7 +38,7 @@ from tapeflow.ops.indexing import (  # noqa: F401  (re-exported: one import decl
     tf_word,
     unique,
 )
-from tapeflow.ops.samples import rand
+from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.shape_ops import (
     _as_tensor,
     broadcast_to,
@@ -227,6 +227,10 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
     return _tile(x, multiples=tuple(mult))
 
 
+@composite(samples=[Sample(composite_rand((2, 3)), params={"repeats": 2, "axis": 0}),
+                    Sample(composite_rand((2, 3)), params={"repeats": [2, 0, 1], "axis": 1}),
+                    Sample(composite_rand((2, 2)), params={"repeats": 3})],
+           reference=lambda x, repeats, axis=None: np.repeat(x, repeats, axis))
 def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None = None) -> Tensor:
     """Repeat each element (each slice along ``axis``) ``repeats`` times.
 
@@ -493,6 +497,11 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 
 
 # -- linspace / meshgrid: TF's constructions, so gradients reach start, stop and inputs ------
+@composite(samples=[Sample(composite_rand(()), composite_rand(()), params={"num": 5}),
+                    Sample(composite_rand((2,)), composite_rand((2,)),
+                           params={"num": 4, "axis": -1}),
+                    Sample(composite_rand((3,)), composite_rand(()), params={"num": 1})],
+           reference=lambda start, stop, num, axis=0: np.linspace(start, stop, num, axis=axis))
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` (both included), along ``axis``.
 
@@ -520,6 +529,10 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     return strided_slice(joined, (slice(None),) * axis + (slice(0, n),))
 
 
+@composite(samples=[Sample(composite_rand((3,)), composite_rand((2,))),
+                    Sample(composite_rand((2,)), composite_rand((3,)), composite_rand((2,)),
+                           params={"indexing": "ij"})],
+           reference=lambda *xs, indexing="xy": np.meshgrid(*xs, indexing=indexing))
 def meshgrid(*args: Any, **kwargs: Any) -> list:
     """Coordinate grids from 1-D inputs; ``indexing`` is 'xy' (default) or 'ij'.
 

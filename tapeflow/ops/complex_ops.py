@@ -21,8 +21,8 @@ import numpy as np
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, shape_ops, special
-from tapeflow.ops.declare import defop
-from tapeflow.ops.samples import binary, rand
+from tapeflow.ops.declare import composite, defop
+from tapeflow.ops.samples import away_from, binary, composite_rand, rand
 
 __all__ = ["real", "imag", "angle", "complex", "abs"]
 
@@ -158,6 +158,10 @@ def imag(input: Any, name: str | None = None) -> Tensor:
     return arith.zeros_like(x)
 
 
+# A real input: a where() of constants (no gradient, as TF); the complex sample is the op.
+@composite(samples=[Sample(away_from(composite_rand((2, 3)), (0.0,))),
+                    Sample(composite_rand((3,)) + 1j * composite_rand((3,)))],
+           reference=np.angle)
 def angle(input: Any, name: str | None = None) -> Tensor:
     """The argument of ``input`` in (-pi, pi]; for a real input pi where it is negative, else 0.
 

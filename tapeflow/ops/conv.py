@@ -33,8 +33,8 @@ from tapeflow.core.errors import InvalidArgumentError, UnimplementedError, inval
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, shape_ops
-from tapeflow.ops.declare import REAL_FLOAT, defop
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import REAL_FLOAT, composite, defop
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "ConvSpec"]
 
@@ -428,6 +428,32 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
     return shape_ops.reshape(y, xs[:-3] + y._value.shape[1:]) if len(xs) > 4 else y
 
 
+def _conv1d_reference(x: Any, w: Any, stride: int, padding: str,
+                      dilations: int | None = None) -> Any:
+    """NWC input, (K, C, O) filters: a loop over output positions and taps."""
+    dilation = dilations or 1
+    width, taps = x.shape[1], w.shape[0]
+    span = (taps - 1) * dilation + 1
+    if padding == "SAME":  # TF puts the odd padding element at the end
+        out = -(-width // stride)
+        total = max((out - 1) * stride + span - width, 0)
+    else:
+        out, total = (width - span) // stride + 1, 0
+    padded = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
+    y = np.zeros((x.shape[0], out, w.shape[2]))
+    for i in range(out):
+        for k in range(taps):
+            y[:, i] += padded[:, i * stride + k * dilation] @ w[k]
+    return y
+
+
+@composite(samples=[Sample(composite_rand((2, 5, 3)), composite_rand((3, 3, 2)),
+                           params={"stride": 1, "padding": "SAME"}),
+                    Sample(composite_rand((1, 7, 2)), composite_rand((2, 2, 3)),
+                           params={"stride": 2, "padding": "VALID"}),
+                    Sample(composite_rand((1, 6, 1)), composite_rand((2, 1, 2)),
+                           params={"stride": 1, "padding": "SAME", "dilations": 2})],
+           reference=_conv1d_reference)
 def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str = "NWC",
            dilations: Any = None, name: str | None = None) -> Tensor:
     """1-D cross-correlation of ``input`` (N, W, C) with ``filters`` (K, C, O), as TF: a

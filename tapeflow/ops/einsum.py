@@ -22,8 +22,8 @@ from tapeflow.core.errors import NotFoundError, invalid_argument, shape_str
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, linalg
-from tapeflow.ops.declare import NUMERIC, defop
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import NUMERIC, composite, defop
+from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.shape_ops import _as_tensor, broadcast_to, reshape, transpose
 
 __all__ = ["einsum", "tensordot"]
@@ -216,6 +216,11 @@ def _tensordot_reshape(x: Tensor, axes: list, flipped: bool) -> tuple[Tensor, li
     return x, free_dims
 
 
+@composite(samples=[Sample(composite_rand((2, 3, 4)), composite_rand((4, 3, 2)),
+                           params={"axes": [[1, 2], [1, 0]]}),
+                    Sample(composite_rand((2, 3)), composite_rand((3, 2)), params={"axes": 1}),
+                    Sample(composite_rand((2,)), composite_rand((3,)), params={"axes": 0})],
+           reference=lambda a, b, axes: np.tensordot(a, b, axes))
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     """Contract ``a`` and ``b`` over ``axes`` (an int N: last N of a with first N of b).
 

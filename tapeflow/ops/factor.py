@@ -20,8 +20,8 @@ from tapeflow.core.dispatch import describe
 from tapeflow.core.errors import FailedPreconditionError, InvalidArgumentError, shape_str
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
-from tapeflow.ops import arith, creation, linalg, reduction, shape_ops
-from tapeflow.ops.declare import REAL, defop
+from tapeflow.ops import arith, complex_ops, creation, linalg, reduction, shape_ops
+from tapeflow.ops.declare import REAL, composite, defop
 from tapeflow.ops.decomp import (  # noqa: F401  (re-exported: tf.linalg.*)
     cholesky,
     eigh,
@@ -30,7 +30,7 @@ from tapeflow.ops.decomp import (  # noqa: F401  (re-exported: tf.linalg.*)
     svd,
     triangular_solve,
 )
-from tapeflow.ops.samples import rand
+from tapeflow.ops.samples import away_from, composite_rand, rand
 from tapeflow.ops.structure import (  # noqa: F401  (re-exported: tf.linalg.*)
     FACTOR,
     adjoint,
@@ -57,6 +57,12 @@ LogMatrixDeterminant = namedtuple("LogMatrixDeterminant", ["sign", "log_abs_dete
 
 def _trace(x: Tensor) -> Tensor:
     return reduction.reduce_sum(main_diagonal(x), axis=-1)
+
+
+def _spd_sample(n: int, batch: tuple = ()) -> np.ndarray:
+    """A composite's sample: symmetric positive definite, eigenvalues at least n."""
+    x = composite_rand(batch + (n, n))
+    return x @ np.swapaxes(x, -1, -2) + n * np.eye(n)
 
 
 def _swap(xp: Any, a: Any, adjoint: bool) -> Any:
@@ -178,6 +184,11 @@ def slogdet(input: Any, name: str | None = None) -> LogMatrixDeterminant:
     return LogMatrixDeterminant(*_Slogdet(input))
 
 
+# grad=False: as TF, the gradient is the symmetric A^-1, while the forward reads
+# only the lower triangle (Cholesky), so differences along a random
+# non-symmetric tangent disagree; tests/test_factor.py checks it on symmetric ones.
+@composite(samples=[Sample(_spd_sample(3), grad=False), Sample(_spd_sample(2, (2,)), grad=False)],
+           reference=lambda matrix: np.linalg.slogdet(matrix)[1])
 def logdet(matrix: Any, name: str | None = None) -> Tensor:
     """log det of Hermitian positive definite matrices, via Cholesky (as TF).
 
@@ -249,6 +260,15 @@ def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None)
     return _Solve(matrix, rhs, adjoint=bool(adjoint))
 
 
+def _cholesky_solve_reference(chol: Any, rhs: Any) -> Any:
+    low = np.tril(chol)  # only the lower triangle is read
+    return np.linalg.solve(low @ np.swapaxes(low, -1, -2), rhs)
+
+
+# The samples' upper triangles are not zero: the solves must not read them.
+@composite(samples=[Sample(composite_rand((3, 3)) + 3.0 * np.eye(3), composite_rand((3, 2))),
+                    Sample(composite_rand((2, 2, 2)) + 2.0 * np.eye(2), composite_rand((2, 2, 1)))],
+           reference=_cholesky_solve_reference)
 def cholesky_solve(chol: Any, rhs: Any, name: str | None = None) -> Tensor:
     """Solve ``A X = rhs`` given ``chol = cholesky(A)`` (two triangular solves, as TF).
 
@@ -292,6 +312,23 @@ class _SolveLs:
     jvp = _no_gradient
 
 
+def _lstsq_reference(matrix: Any, rhs: Any, l2_regularizer: float = 0.0) -> Any:
+    """The minimum-norm solution; ridge: least squares of [A; sqrt(l) I] X = [B; 0]."""
+    if l2_regularizer == 0:
+        return np.linalg.pinv(matrix) @ rhs
+    n = matrix.shape[-1]
+    stacked = np.concatenate([matrix, np.sqrt(l2_regularizer) * np.eye(n)], axis=-2)
+    padded = np.concatenate([rhs, np.zeros((n, rhs.shape[-1]))], axis=-2)
+    return np.linalg.lstsq(stacked, padded, rcond=None)[0]
+
+
+@composite(samples=[Sample(composite_rand((4, 2)), composite_rand((4, 3))),
+                    Sample(composite_rand((2, 3, 2)), composite_rand((2, 3, 1))),
+                    Sample(composite_rand((2, 4)), composite_rand((2, 1)),
+                           params={"l2_regularizer": 0.3}),
+                    Sample(composite_rand((4, 3)), composite_rand((4, 2)),
+                           params={"l2_regularizer": 0.5})],
+           reference=_lstsq_reference)
 def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True,
           name: str | None = None) -> Tensor:
     """Least-squares solutions of ``matrix X = rhs`` (ridge-regularized by ``l2_regularizer``).
@@ -459,6 +496,18 @@ def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
     return _Cross(a, b)
 
 
+def _matvec_reference(a: Any, b: Any, transpose_a: bool = False,
+                      adjoint_a: bool = False) -> Any:
+    op_a = np.swapaxes(a, -1, -2) if transpose_a or adjoint_a else a
+    return np.einsum("...ij,...j->...i", op_a.conj() if adjoint_a else op_a, b)
+
+
+@composite(samples=[Sample(composite_rand((3, 4)), composite_rand((4,))),
+                    Sample(composite_rand((2, 3, 4)), composite_rand((3,)),
+                           params={"adjoint_a": True}),
+                    Sample(composite_rand((4, 3)), composite_rand((2, 4)),
+                           params={"transpose_a": True})],
+           reference=_matvec_reference)
 def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
            a_is_sparse: bool = False, b_is_sparse: bool = False,
            name: str | None = None) -> Tensor:
@@ -475,6 +524,8 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
     return shape_ops.squeeze(column, -1)
 
 
+@composite(samples=[Sample(composite_rand((3, 3))), Sample(composite_rand((2, 3, 4)))],
+           reference=lambda x: np.trace(x, axis1=-2, axis2=-1))
 def trace(x: Any, name: str | None = None) -> Tensor:
     """The sum of each matrix's main diagonal.
 
@@ -485,6 +536,11 @@ def trace(x: Any, name: str | None = None) -> Tensor:
     return _trace(shape_ops._as_tensor(x))
 
 
+# grad=False on the rank-one sample: pinv jumps where the rank changes.
+@composite(samples=[Sample(composite_rand((4, 3))), Sample(composite_rand((2, 4))),
+                    Sample(composite_rand((2, 3, 3))),
+                    Sample(np.array([[1.0, 2.0], [2.0, 4.0], [-1.0, -2.0]]), grad=False)],
+           reference=lambda a: np.linalg.pinv(a))
 def pinv(a: Any, rcond: Any = None, validate_args: bool = False,
          name: str | None = None) -> Tensor:
     """The Moore-Penrose pseudo-inverse via the SVD, as TF: singular values at most
@@ -538,6 +594,34 @@ def _spectral_norm(x: Tensor, axis: tuple) -> Tensor:
     return shape_ops.transpose(top, [int(i) for i in np.argsort(perm)])
 
 
+def _norm_reference(x: Any, ord: Any = "euclidean", axis: Any = None,
+                    keepdims: bool = False) -> Any:
+    if ord == "euclidean":
+        ord = "fro" if isinstance(axis, (tuple, list)) else 2
+    if axis is None:  # the whole tensor as one vector
+        out = np.linalg.norm(x.reshape(-1), ord)
+        return np.reshape(out, (1,) * x.ndim) if keepdims else out
+    return np.linalg.norm(x, ord, axis=axis, keepdims=bool(keepdims))
+
+
+# Two entries: the smooth norms, checked to second order, and those built on abs
+# and max (kinks at zeros and ties; the samples keep away from both).
+@composite(samples=[Sample(composite_rand((2, 3))),
+                    Sample(composite_rand((3, 2)), params={"ord": "fro", "axis": (0, 1)}),
+                    Sample(composite_rand((2, 3)), params={"axis": 1, "keepdims": True}),
+                    Sample(composite_rand((2, 3)), params={"ord": 3.0, "axis": 1})],
+           reference=_norm_reference)
+@composite(name="norm_piecewise", smooth=False, reference=_norm_reference,
+           samples=[Sample(away_from(composite_rand((2, 3)), (0.0,)),
+                           params={"ord": 1, "axis": 1}),
+                    Sample(composite_rand((2, 3)), params={"ord": np.inf, "keepdims": True}),
+                    Sample(away_from(composite_rand((3, 2)), (0.0,)),
+                           params={"ord": 1, "axis": (0, 1)}),
+                    Sample(away_from(composite_rand((2, 3, 2)), (0.0,)),
+                           params={"ord": np.inf, "axis": (-2, -1)}),
+                    Sample(composite_rand((2, 3, 2)), params={"ord": 2, "axis": (-2, -1)}),
+                    Sample(composite_rand((2, 3)) + 1j * composite_rand((2, 3)),
+                           params={"ord": 1, "axis": 1})])
 def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = None,
          name: str | None = None) -> Tensor:
     """Vector norms (ord 'euclidean', 1, 2, inf, any p > 0) over one axis or all of them,
@@ -559,7 +643,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
             squares = x * arith.conj(x) if x._value.dtype.kind == "c" else x * x
             result = arith.sqrt(reduction.reduce_sum(squares, axes, keepdims=True))
     else:
-        result = arith.abs(x)
+        result = complex_ops.abs(x)  # complex entries: their real modulus, as TF
         if ord == 1:
             result = reduction.reduce_sum(result, None if axes is None else axes[0], True)
             if is_matrix:

@@ -21,8 +21,8 @@ from tapeflow.core.dtypes import as_dtype
 from tapeflow.core.errors import invalid_argument, shape_str
 from tapeflow.core.opdef import OpDef, Sample, declare
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
-from tapeflow.ops.declare import linear, nondiff
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import composite, linear, nondiff
+from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.shape_ops import _as_tensor, reshape
 
 __all__ = ["gather", "gather_nd", "scatter_nd", "tensor_scatter_nd_update",
@@ -365,6 +365,11 @@ def tensor_scatter_nd_add(tensor: Any, indices: Any, updates: Any,
                                                 updates))
 
 
+@composite(samples=[Sample(composite_rand((3, 2)), np.array([True, False, True])),
+                    Sample(composite_rand((2, 3, 2)),
+                           np.array([[True, False], [False, False], [True, True]]),
+                           params={"axis": 1})],
+           reference=lambda t, mask, axis=0: t[(slice(None),) * axis + (mask,)])
 def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: str = "boolean_mask") -> Tensor:
     """The slices of ``tensor`` where ``mask`` is true (mask spans axes from ``axis``).
 
@@ -423,6 +428,15 @@ def _order(v: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return (n - 1) - np.flip(np.argsort(np.flip(v, axis), axis=axis, kind="stable"), axis)
 
 
+def _sort_reference(values: Any, axis: int = -1, direction: str = "ASCENDING") -> Any:
+    ascending = np.sort(values, axis=axis)
+    return np.flip(ascending, axis) if direction == "DESCENDING" else ascending
+
+
+# Sorting permutes: kinks where two values meet (random samples keep them apart).
+@composite(samples=[Sample(composite_rand((2, 4))),
+                    Sample(composite_rand((3, 2)), params={"axis": 0, "direction": "DESCENDING"})],
+           reference=_sort_reference, smooth=False)
 def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
          name: str | None = None) -> Tensor:
     """``values`` sorted along ``axis``; the gradient goes back to each value's place.

@@ -38,8 +38,8 @@ from tapeflow.ops.conv import (
     _transposed_pads,
     _windows,
 )
-from tapeflow.ops.declare import REAL, REAL_FLOAT, defop, linear
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import REAL, REAL_FLOAT, composite, defop, linear
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["max_pool", "avg_pool", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "PoolSpec"]
@@ -263,6 +263,27 @@ def _pool(op: str, input: Any, ksize: Any, strides: Any, padding: Any, data_form
     return shape_ops.squeeze(y, [-2 if fmt == "NCHW" else -3]) if spatial == 1 else y
 
 
+def _pool1d_reference(reduce: Any) -> Any:
+    """NWC pooling, window by window; SAME windows hold only the elements they cover."""
+    def reference(x: Any, ksize: int, strides: int, padding: str) -> Any:
+        width = x.shape[1]
+        if padding == "SAME":
+            out = -(-width // strides)
+            low = max((out - 1) * strides + ksize - width, 0) // 2
+        else:
+            out, low = (width - ksize) // strides + 1, 0
+        starts = [i * strides - low for i in range(out)]
+        return np.stack([reduce(x[:, max(s, 0):s + ksize], axis=1) for s in starts], axis=1)
+    return reference
+
+
+def _pool1d_samples() -> list[Sample]:
+    return [Sample(composite_rand((2, 6, 2)),
+                   params={"ksize": 2, "strides": 2, "padding": "VALID"}),
+            Sample(composite_rand((1, 5, 3)),
+                   params={"ksize": 3, "strides": 1, "padding": "SAME"})]
+
+
 def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",
                name: str | None = None) -> Tensor:
     """The maximum of each ``ksize`` window; the gradient goes to each window's first maximum.
@@ -285,6 +306,9 @@ def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     return _pool("AvgPool", input, ksize, strides, padding, data_format, 2)
 
 
+# The 1-D pools run the 2-D ops on a height of 1.  Max: kinks where a window's
+# two largest meet (random samples keep them apart).
+@composite(samples=_pool1d_samples(), reference=_pool1d_reference(np.max), smooth=False)
 def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
                name: str | None = None) -> Tensor:
     """``max_pool2d`` over (N, W, C) (or NCW) inputs.
@@ -296,6 +320,7 @@ def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     return _pool("MaxPool", input, ksize, strides, padding, data_format, 1)
 
 
+@composite(samples=_pool1d_samples(), reference=_pool1d_reference(np.mean))
 def avg_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
                name: str | None = None) -> Tensor:
     """``avg_pool2d`` over (N, W, C) (or NCW) inputs.
@@ -316,6 +341,7 @@ def _by_rank(op: str, input: Any, data_format: str | None) -> int:
     return rank - 2
 
 
+@composite(samples=_pool1d_samples()[1:], reference=_pool1d_reference(np.max), smooth=False)
 def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
              name: str | None = None) -> Tensor:
     """``max_pool1d`` or ``max_pool2d`` by the input's rank.
@@ -328,6 +354,7 @@ def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: st
                  _by_rank("MaxPool", input, data_format))
 
 
+@composite(samples=_pool1d_samples()[:1], reference=_pool1d_reference(np.mean))
 def avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
              name: str | None = None) -> Tensor:
     """``avg_pool1d`` or ``avg_pool2d`` by the input's rank.

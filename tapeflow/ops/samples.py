@@ -43,14 +43,15 @@ class _Stream:
 _streams: dict[str, _Stream] = {}
 
 
-def _stream() -> _Stream:
+def _stream(kind: str = "") -> _Stream:
     """The stream of the module declaring samples (the first caller outside this
     file): each op module draws its own sequence, so its samples do not change
-    when the order in which modules are imported does."""
+    when the order in which modules are imported does.  ``kind`` names a second,
+    separate sequence of the same module."""
     frame = sys._getframe(1)
     while frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
-    module = frame.f_globals.get("__name__", "")
+    module = frame.f_globals.get("__name__", "") + kind
     stream = _streams.get(module)
     if stream is None:
         stream = _streams[module] = _Stream(zlib.crc32(module.encode()) % 100_000)
@@ -64,6 +65,13 @@ PAIRS = (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((4,)
 def rand(shape: Sequence[int], low: float = -2.0, high: float = 2.0) -> np.ndarray:
     """Uniform float64 values in [low, high) (a 0-d array for shape ())."""
     return np.asarray(_stream().uniform(low, high, size=tuple(shape)), dtype=np.float64)
+
+
+def composite_rand(shape: Sequence[int], low: float = -2.0, high: float = 2.0) -> np.ndarray:
+    """``rand`` for composites' samples, from a sequence of their own: composites
+    declared between ops leave the ops' samples as they were."""
+    return np.asarray(_stream("/composites").uniform(low, high, size=tuple(shape)),
+                      dtype=np.float64)
 
 
 def away_from(values: np.ndarray, points: Sequence[float], gap: float = 0.1) -> np.ndarray:

@@ -31,9 +31,18 @@ from tapeflow.core.errors import invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, complex_ops, reduction, shape_ops
-from tapeflow.ops.declare import BOOL, FLOAT, NUMERIC, REAL_FLOAT, defop, linear, nondiff
+from tapeflow.ops.declare import (
+    BOOL,
+    FLOAT,
+    NUMERIC,
+    REAL_FLOAT,
+    composite,
+    defop,
+    linear,
+    nondiff,
+)
 from tapeflow.ops.reduction import _count, _kept_shape, _spread, _Sum, normalize_axis
-from tapeflow.ops.samples import rand
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["cumsum", "cumprod", "reduce_logsumexp", "reduce_variance", "reduce_std",
            "reduce_any", "reduce_all", "count_nonzero", "l2_normalize"]
@@ -448,6 +457,17 @@ array([False,  True])
 
 
 # -- count_nonzero: a composite, as in TF ------------------------------------------------------
+def _count_nonzero_reference(input: Any, axis: Any = None, keepdims: Any = None,
+                             dtype: Any = "int64") -> Any:
+    return np.count_nonzero(input, axis=axis, keepdims=bool(keepdims)).astype(dtype)
+
+
+# An integer result: the float sample's derivative checks see zeros (no gradient).
+@composite(samples=[Sample(composite_rand((2, 4)) * np.array([1.0, 0.0, 1.0, 0.0]),
+                           params={"axis": 1}),
+                    Sample(np.array([[0, 3, 0], [2, -1, 0]], np.int32),
+                           params={"axis": 0, "keepdims": True, "dtype": "int32"})],
+           reference=_count_nonzero_reference)
 def count_nonzero(input: Any, axis: Any = None, keepdims: Any = None, dtype: Any = "int64",
                   name: str | None = None) -> Tensor:
     """Number of elements that are not zero (not False, not "") over ``axis``.

@@ -24,8 +24,8 @@ from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_s
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, indexing, shape_ops
-from tapeflow.ops.declare import NUMERIC, REAL, defop, linear
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import NUMERIC, REAL, composite, defop, linear
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["segment_sum", "segment_mean", "segment_max", "segment_min", "unsorted_segment_sum",
            "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean"]
@@ -406,6 +406,21 @@ def unsorted_segment_min(data: Any, segment_ids: Any, num_segments: Any,
     return _UnsortedMin(data, segment_ids, num_segments=n)
 
 
+def _unsorted_mean_reference(data: Any, segment_ids: Any, num_segments: int) -> Any:
+    tail = data.shape[segment_ids.ndim:]
+    rows, ids = data.reshape((-1,) + tail), segment_ids.reshape(-1)
+    out = np.zeros((num_segments,) + tail)
+    for s in range(num_segments):
+        if np.any(ids == s):
+            out[s] = rows[ids == s].mean(axis=0)
+    return out
+
+
+@composite(samples=[Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
+                           params={"num_segments": 5}),
+                    Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
+                           params={"num_segments": 3})],
+           reference=_unsorted_mean_reference)
 def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: Any,
                           name: str | None = None) -> Tensor:
     """Mean per segment id (0 for an empty segment), as TF composes it: the sum

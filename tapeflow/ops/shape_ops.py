@@ -17,8 +17,8 @@ from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_s
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith
-from tapeflow.ops.declare import ANY, defop, linear
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import ANY, composite, defop, linear
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "concat",
            "stack", "strided_slice", "READ_VARIABLE"]
@@ -269,6 +269,11 @@ def concat(values: Any, axis: int, name: str | None = "concat") -> Tensor:
     return _Concat(*tensors, axis=axis)
 
 
+# Reshapes joined by one ConcatV2.  Each sample's ``values`` is one tensor, which
+# stack iterates: the table watches tensors, not lists of them.
+@composite(samples=[Sample(composite_rand((3, 2)), params={"axis": 1}),
+                    Sample(composite_rand((2, 2, 3)), params={"axis": -1})],
+           reference=lambda values, axis=0: np.stack(list(values), axis))
 def stack(values: Any, axis: int = 0, name: str | None = "stack") -> Tensor:
     """Join same-shaped tensors along a new ``axis``.
 

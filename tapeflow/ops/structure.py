@@ -19,8 +19,8 @@ from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_s
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, linalg, shape_ops
-from tapeflow.ops.declare import ANY, defop, linear
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import ANY, composite, defop, linear
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["band_part", "diag", "diag_part", "set_diag", "adjoint", "FACTOR"]
 
@@ -97,6 +97,9 @@ def reciprocal_gaps(values: Tensor) -> Tensor:
     return _set_diag(safe_reciprocal(gaps), arith.zeros_like(values), k=0)
 
 
+@composite(samples=[Sample(composite_rand((2, 3))), Sample(composite_rand((2, 3, 2))),
+                    Sample(composite_rand((2, 2)) + 1j * composite_rand((2, 2)))],
+           reference=lambda matrix: np.conj(np.swapaxes(matrix, -1, -2)))
 def adjoint(matrix: Any, name: str | None = None) -> Tensor:
     """Transpose the last two axes and conjugate.
 
