@@ -136,7 +136,22 @@ from tapeflow.ops.special import (  # noqa: F401
     round,
     sinh,
 )
+from tapeflow.train.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
+from tapeflow.train.module import Module, get_current_name_scope, name_scope  # noqa: F401
 
 newaxis = None  # TF: tf.newaxis
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562: the training namespaces load on use
+    """``tf.keras``, ``tf.train`` and ``tapeflow.optimizers`` import on first access."""
+    import importlib
+
+    if name == "keras":
+        return importlib.import_module("tapeflow.keras")
+    if name == "train":
+        return importlib.import_module("tapeflow.train")
+    if name == "optimizers":
+        return importlib.import_module("tapeflow.train.optimizers")
+    raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")

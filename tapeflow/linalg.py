@@ -29,3 +29,4 @@ from tapeflow.ops.factor import (  # noqa: F401
 )
 from tapeflow.ops.linalg import matmul  # noqa: F401
 from tapeflow.ops.scan import l2_normalize  # noqa: F401
+from tapeflow.train.clip import global_norm  # noqa: F401
