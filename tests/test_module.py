@@ -153,8 +153,6 @@ def test_with_name_scope():
     assert get_current_name_scope() == ""
 
 
-@pytest.mark.xfail(not ORACLE_TF, strict=True,
-                   reason="core Variable does not yet prefix its name with the name scope")
 def test_variables_created_in_a_name_scope_carry_it():
     class Dense(Module):
         def __init__(self):

@@ -18,6 +18,7 @@ import numpy as np
 from tapeflow.core import dispatch
 from tapeflow.core.dtypes import DType, as_dtype, from_numpy
 from tapeflow.core.errors import invalid_argument, shape_str
+from tapeflow.core.scope import _scope
 from tapeflow.core.tensor import Reference, Tensor, TensorShape, convert_to_tensor, next_id, wrap
 
 __all__ = ["Variable"]
@@ -55,7 +56,7 @@ class Variable:
         self._tensor = wrap(np.array(value._value, copy=True))
         self._id = next_id()
         self._trainable = True if trainable is None else bool(trainable)
-        self._name = (name or "Variable") + ":0"
+        self._name = _scope.name + (name or "Variable") + ":0"
         self._constraint = constraint
 
     # -- reading -----------------------------------------------------------
