@@ -26,6 +26,8 @@ from tapeflow.core.tensor import Tensor, convert_to_tensor
 
 # Number of active recorders (tapes, accumulators) in all threads.
 recorders = 0
+# Set by tapeflow.core.variable: the Variable class (core/variable imports this module).
+variable_type: type | None = None
 # Set by tapeflow.autodiff.tape: record(op, inputs, out, params).
 record_hook: Callable[..., None] | None = None
 
@@ -206,7 +208,7 @@ def make(op, fwd, allowed):
 """
 
 _BINARY_SRC = """
-def make(op, fwd, allowed):
+def make(op, fwd, allowed, scalar_ok):
     def {fname}({a}, {b}, name=None):
         in0_ = {a}
         in1_ = {b}
@@ -216,6 +218,18 @@ def make(op, fwd, allowed):
             dt = v0_.dtype
             if dt is not v1_.dtype or (allowed is not None and dt not in allowed):
                 check_dtypes(op, (in0_, in1_), (v0_, v1_))
+        elif type(in0_) is Tensor and (type(in1_) is float or type(in1_) is int) \\
+                and in0_._value.dtype in scalar_ok:
+            v0_ = in0_._value  # x * 0.5: a Python number joins a float tensor as is
+            v1_ = in1_
+        elif type(in1_) is Tensor and (type(in0_) is float or type(in0_) is int) \\
+                and in1_._value.dtype in scalar_ok:
+            v0_ = in0_
+            v1_ = in1_._value
+        elif type(in0_) is variable_type or type(in1_) is variable_type:
+            # k * x with k a Variable: read it (recorded as a read) and go again.
+            return {fname}(in0_._read_for_op() if type(in0_) is variable_type else in0_,
+                           in1_._read_for_op() if type(in1_) is variable_type else in1_)
         else:
             in0_, in1_, v0_, v1_ = convert_pair(op, in0_, in1_)
             if allowed is not None:
@@ -235,6 +249,15 @@ def make(op, fwd, allowed):
 
 
 _makers: dict = {}
+_FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
+                                          "complex128"))
+
+
+def _scalar_ok(op: Any) -> frozenset:
+    """Dtypes where a Python int or float operand needs no check at all: the
+    floating ones the op allows (NumPy's weak scalars keep the tensor's dtype,
+    as TF's conversion would)."""
+    return _FLOATS if op.allowed is None else _FLOATS & op.allowed
 
 
 def _generate(src: str, op: Any) -> Callable:
@@ -250,7 +273,8 @@ def _generate(src: str, op: Any) -> Callable:
         # frames as tapeflow's own (warnings and explanations skip them).
         exec(compile(code, GENERATED, "exec"), globals(), namespace)
         make = _makers[key] = namespace["make"]
-    run = make(op, op.fwd, op.allowed)
+    run = make(op, op.fwd, op.allowed, _scalar_ok(op)) if src is _BINARY_SRC else \
+        make(op, op.fwd, op.allowed)
     run.__name__ = run.__qualname__ = op.name
     return run
 

@@ -211,3 +211,6 @@ def _cast_tensor(value: Tensor, dtype: Any) -> Tensor:
         raise ValueError(f"initial_value: Tensor conversion requested dtype {want.name} for "
                          f"Tensor with dtype {value.dtype.name}: {value!r}")
     return value
+
+
+dispatch.variable_type = Variable
