@@ -4,7 +4,7 @@
 GradientTape runs unchanged.  This module only re-exports.
 """
 
-from tapeflow import autodiff, dtypes, errors, linalg, math, nn, random, test  # noqa: F401
+from tapeflow import autodiff, debugging, dtypes, errors, linalg, math, nn, random, test  # noqa: F401
 from tapeflow.autodiff import (  # noqa: F401
     GradientTape,
     UnconnectedGradients,
@@ -14,6 +14,8 @@ from tapeflow.autodiff import (  # noqa: F401
     recompute_grad,
     stop_gradient,
 )
+from tapeflow.autodiff.inspect_tape import render_dot, set_tape_memory_warning  # noqa: F401
+from tapeflow.autodiff.numerics import check_numerics_scope  # noqa: F401
 from tapeflow.core.dtypes import (  # noqa: F401
     DType,
     as_dtype,

@@ -501,3 +501,18 @@ def test_composite_sample(comp: Composite, sample: Sample) -> None:
         return flat[0] if len(flat) == 1 else tf.concat(flat, axis=0)
 
     tf.test.check_gradients(f, [args[i] for i in floats], order=2 if comp.smooth else 1)
+
+
+def test_zero_cotangent_through_an_infinite_partial_is_zero_as_tf() -> None:
+    """TF's SqrtGrad, RsqrtGrad and ReciprocalGrad give 0 where the incoming
+    gradient is 0, so ``where(x > 0, sqrt(x), 0)`` has a finite gradient at 0
+    (TF 2.21: [0, 0.25]); log, x ** 0.5 and 1 / x keep their NaN, as in TF."""
+    x = f64([0.0, 4.0])
+    expected = {tf.sqrt: [0.0, 0.25], tf.math.rsqrt: [0.0, -0.0625],
+                tf.math.reciprocal: [0.0, -0.0625]}
+    with np.errstate(all="ignore"):
+        for fn, want in expected.items():
+            np.testing.assert_array_equal(
+                grads_of(lambda v, fn=fn: tf.where(v > 0, fn(v), 0.0), x)[0], want)
+        for fn in (tf.math.log, lambda v: v ** 0.5, lambda v: 1.0 / v):
+            assert np.isnan(grads_of(lambda v, fn=fn: tf.where(v > 0, fn(v), 0.0), x)[0][0])

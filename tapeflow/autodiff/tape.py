@@ -93,6 +93,11 @@ def _pop(rec: _Recording) -> None:
         dispatch.recorders -= 1
 
 
+# Set by tapeflow.autodiff.inspect_tape while a held-bytes limit is set
+# (``tapeflow.set_tape_memory_warning``): ``memory_watch(recording)`` runs when
+# a persistent tape starts or resumes recording, never per op.
+memory_watch: Any = None
+
 # Dtypes whose values carry gradients (floating and complex).
 _DIFFERENTIABLE = frozenset(np.dtype(n) for n in
                             ("float16", "float32", "float64", "complex64", "complex128"))
@@ -234,6 +239,8 @@ class GradientTape:
                              "re-enter an already-active tape.")
         if self._tape is None:
             self._tape = _Recording(self._watch_accessed_variables)
+        if self._persistent and memory_watch is not None:  # see memory_watch: once per entry
+            memory_watch(self._tape)
         _push(self._tape)
         self._recording = True
 
@@ -242,6 +249,25 @@ class GradientTape:
             raise ValueError("Tape is not recording.")
         _pop(self._tape)
         self._recording = False
+
+    # -- inspection: tapeflow extensions, in autodiff/inspect_tape.py -----------
+    def summary(self, targets: Any = None, sources: Any = None, as_dict: bool = False) -> Any:
+        """What this tape holds: ops with counts, shapes, dtypes and residual bytes;
+        with ``targets`` and ``sources``, which sources reach which targets.
+        A string, or a dict with ``as_dict=True`` (see autodiff/inspect_tape.py)."""
+        from tapeflow.autodiff.inspect_tape import summary  # the layer above the tape
+        return summary(self, targets, sources, as_dict)
+
+    def to_dot(self, name: str = "tape") -> str:
+        """The recorded graph as Graphviz DOT text: op nodes, tensor edges
+        labelled with dtype and shape (see autodiff/inspect_tape.py)."""
+        from tapeflow.autodiff.inspect_tape import to_dot
+        return to_dot(self, name)
+
+    def memory_bytes(self) -> int:
+        """Bytes of the arrays this tape's records keep alive, each counted once."""
+        from tapeflow.autodiff.inspect_tape import memory_bytes
+        return memory_bytes(self)
 
     # -- watching ----------------------------------------------------------
     def watch(self, tensor: Any) -> None:
@@ -427,6 +453,13 @@ def _zeros_like(s: Any) -> Tensor:
     return wrap(np.zeros_like(value._value))
 
 
+# Set by tapeflow.autodiff.numerics while NaN/Inf checking is on:
+# ``cotangent_check(op, in_ids, out_ids, residuals, g, cot)`` runs after each
+# record's VJP, to name the first op whose rule made a non-finite cotangent.
+# Off (None), it costs the backward walk one global test per record.
+cotangent_check: Any = None
+
+
 def backward(recording: _Recording, targets: list, seeds: list, sources: list,
              consume: bool, batch: int | None = None) -> list:
     """Reverse-mode walk; returns one cotangent (or None) per source.
@@ -481,11 +514,10 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
                 continue
             if out_ids in wanted:
                 captured[out_ids] = g
+        callers = op.vjp_rules
         if batch is not None and not op.batchable:
             _rowwise(op, g, res, params, in_ids, reach, shapes, batch, cot)
-            continue
-        callers = op.vjp_rules
-        if callers:
+        elif callers:
             # One rule per input: only the inputs a source reaches are computed.
             for k, i in enumerate(in_ids):
                 if i in reach and callers[k] is not None:
@@ -502,6 +534,8 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
                     if shapes is not None:
                         gi = sum_to_shape(gi, shapes[k], 0 if batch is None else 1)
                     _accumulate(cot, i, gi)
+        if cotangent_check is not None:  # see cotangent_check: one global test when off
+            cotangent_check(op, in_ids, out_ids, res, g, cot)
     return [captured.get(i, cot.get(i)) if i else None for i in src_ids]
 
 

@@ -150,13 +150,14 @@ sign = elementwise("Sign", "sign", lambda x: zeros_like(x),  # d sign(x) = 0 (TF
 square = elementwise("Square", "square", lambda x: 2 * x,  # d x^2 = 2x
                      samples=unary(), dtypes=NUMERIC)
 sqrt = elementwise("Sqrt", "sqrt", lambda out: 0.5 / out,  # d sqrt(x) = 1/(2 sqrt(x))
-                   samples=unary(0.2, 3.0), dtypes=FLOAT)
+                   samples=unary(0.2, 3.0), dtypes=FLOAT, zero_cotangent=True)
 rsqrt = elementwise("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                     lambda out: -0.5 * out * out * out,  # d x^-1/2 = -x^-3/2 / 2
-                    samples=unary(0.2, 3.0), dtypes=FLOAT, reference=lambda x: x ** -0.5)
+                    samples=unary(0.2, 3.0), dtypes=FLOAT, reference=lambda x: x ** -0.5,
+                    zero_cotangent=True)
 reciprocal = elementwise("Reciprocal", "reciprocal",
                          lambda out: negative(out * out),  # d(1/x) = -1/x^2
-                         samples=unary(0.3, 2.0), dtypes=FLOAT)
+                         samples=unary(0.3, 2.0), dtypes=FLOAT, zero_cotangent=True)
 exp = elementwise("Exp", "exp", lambda out: out, samples=unary(), dtypes=FLOAT)  # d e^x = e^x
 log = elementwise("Log", "log", lambda x: reciprocal(x),  # d log x = 1/x
                   samples=unary(0.2, 3.0), dtypes=FLOAT)

@@ -59,8 +59,13 @@ def _nparams(fn: Callable) -> int:
 
 def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sample],
                 dtypes: Any = FLOAT, inputs: Sequence[str] | None = None,
-                reference: Callable | None = None) -> Callable:
-    """Declare an elementwise op from its partial derivatives (see module doc)."""
+                reference: Callable | None = None, zero_cotangent: bool = False) -> Callable:
+    """Declare an elementwise op from its partial derivatives (see module doc).
+
+    ``zero_cotangent``: a zero cotangent gives a zero gradient even where the
+    partial is infinite (TF's SqrtGrad, RsqrtGrad, ReciprocalGrad), so the
+    branch ``where`` did not take contributes 0, not 0 * inf = NaN.
+    """
     partials = d if isinstance(d, tuple) else (d,)
     fn, names = _forward(fwd)
     names = list(inputs or names or _names(len(partials)))
@@ -80,7 +85,7 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
                                    inspect.signature(p).parameters] for p in partials]
     # The backward walk calls these once per recorded op: one frame for the
     # partial, one multiply (instead of the generic caller + rule + partial).
-    callers = tuple(None if p is None else _fused(p, ix, len(res_names))
+    callers = tuple(None if p is None else _fused(p, ix, len(res_names), zero_cotangent)
                     for p, ix in zip(partials, idx))
 
     def jvp(*args):
@@ -209,13 +214,18 @@ def _with_g(fn: Callable) -> inspect.Signature:
     return sig.replace(parameters=[g, *sig.parameters.values()])
 
 
-def _fused(partial: Callable, idx: list, n_res: int) -> Callable:
+def _fused(partial: Callable, idx: list, n_res: int, zero_cotangent: bool = False) -> Callable:
     """VJP caller of one elementwise input: ``g * conj(partial(residuals))``."""
     whole = idx == list(range(n_res))
 
     def caller(g, res, params):
         return arith.multiply(g, _conj(partial(*res) if whole else partial(*[res[i] for i in idx])))
-    return caller
+
+    def masked(g, res, params):
+        from tapeflow.ops.special import multiply_no_nan  # declared after this module
+        p = _conj(partial(*res) if whole else partial(*[res[i] for i in idx]))
+        return multiply_no_nan(p, g)  # 0 where g is 0, whatever p is
+    return masked if zero_cotangent else caller
 
 
 def _conj(p: Any) -> Any:
