@@ -104,6 +104,11 @@ from tapeflow.ops.complex_ops import abs, complex  # noqa: F401  (abs: complex i
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
 from tapeflow.ops.factor import norm  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401
+from tapeflow.ops.numpy_api import (  # noqa: F401
+    NumpyLeftTapeError,
+    NumpyLeftTapeWarning,
+    numpy_strict,
+)
 from tapeflow.ops.ranking import argmax, argmin  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,

@@ -16,6 +16,7 @@ from tapeflow.ops import (  # noqa: F401
     linalg,
     losses,
     nn,
+    numpy_api,
     operators,
     pool,
     random,
