@@ -14,7 +14,9 @@ from tapeflow.ops.samples import rand, unary
 
 __all__ = ["relu", "softmax"]
 
-relu = elementwise("Relu", lambda xp, features: xp.maximum(features, 0).astype(features.dtype),
+relu = elementwise("Relu",
+                   lambda xp, features: xp.maximum(features, 0).astype(features.dtype,
+                                                                       copy=False),
                    lambda out: arith.cast(arith.greater(out, 0), out._value.dtype),
                    # d relu = 1 where x > 0, and 0 at 0 (TF's choice)
                    samples=unary(kinks=(0.0,)), dtypes=REAL,

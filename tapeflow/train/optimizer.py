@@ -109,7 +109,7 @@ class Optimizer:
         self._variables: list[Variable] = []
         self._trainable_variables: list[Variable] = []
         self._indices: dict[int, int] = {}
-        self._scratch: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._scratch: dict[tuple, list[np.ndarray]] = {}
         self._deferred_state: dict[str, np.ndarray] = {}  # restored before the slots exist
         self._iterations = self._new_variable(np.int64(0), "iteration")
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
@@ -305,7 +305,7 @@ class Optimizer:
             if constants is None:
                 constants = constants_by_dtype[dt] = self._step_constants(dt, keras_cast(lr, dt))
             if self.weight_decay is not None and self._use_weight_decay(v):
-                t, _ = self._scratch_for(w)  # w -= w * wd * lr, before the step (Keras, TF)
+                (t,) = self._scratch_for(w, 1)  # w -= w * wd * lr, before the step (Keras, TF)
                 np.multiply(w, keras_cast(self.weight_decay, dt), out=t)
                 np.multiply(t, constants[0], out=t)
                 np.subtract(w, t, out=w)
@@ -341,13 +341,14 @@ class Optimizer:
             return [np.clip(g, -self.clipvalue, self.clipvalue) for g in arrays]
         return arrays
 
-    def _scratch_for(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Two work arrays shaped like ``w``, shared by variables of one shape and dtype."""
+    def _scratch_for(self, w: np.ndarray, count: int = 2) -> list[np.ndarray]:
+        """``count`` work arrays shaped like ``w``, shared by variables of one shape and
+        dtype; made on first need (plain SGD never asks for a second one)."""
         key = (w.shape, w.dtype)
-        pair = self._scratch.get(key)
-        if pair is None:
-            pair = self._scratch[key] = (np.empty_like(w), np.empty_like(w))
-        return pair
+        arrays = self._scratch.setdefault(key, [])
+        while len(arrays) < count:
+            arrays.append(np.empty_like(w))
+        return arrays[:count]
 
     def _before_updates(self) -> None:
         """Once per step, before the per-variable updates (Nadam's running product)."""
@@ -403,7 +404,7 @@ class Optimizer:
         for v, average in zip(self._trainable_variables, self._model_variables_moving_average):
             a, w = average._writable_buffer(), v._writable_buffer()
             m = a.dtype.type(self.ema_momentum if step != 0 else 0.0)
-            t, _ = self._scratch_for(a)
+            (t,) = self._scratch_for(a, 1)
             np.multiply(a, m, out=a)
             np.multiply(w, 1 - m, out=t)
             np.add(a, t, out=a)

@@ -59,7 +59,7 @@ class SGD(Optimizer):
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
                    constants: tuple) -> None:
         lr, momentum = constants
-        t, t2 = self._scratch_for(w)
+        (t,) = self._scratch_for(w, 1)
         np.multiply(g, lr, out=t)                                  # lr * g
         if self.momentum == 0:
             np.subtract(w, t, out=w)
@@ -68,6 +68,7 @@ class SGD(Optimizer):
         np.multiply(m, momentum, out=m)
         np.subtract(m, t, out=m)                                   # m = momentum m - lr g
         if self.nesterov:
+            t, t2 = self._scratch_for(w, 2)
             np.multiply(m, momentum, out=t2)
             np.subtract(t2, t, out=t2)
             np.add(w, t2, out=w)                                   # w += momentum m - lr g
