@@ -49,7 +49,32 @@ def _check_steps(name: str, steps: Any) -> None:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={steps}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """Shared by ExponentialDecay and InverseTimeDecay: the same arguments and
+    the same progress ``step / decay_steps`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
+                 staircase: bool = False, name: str | None = None) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = type(self).__name__ if name is None else name
+        _check_steps("decay_steps", decay_steps)
+
+    def _progress(self, step: Any) -> tuple[Tensor, Tensor]:
+        """The initial rate and ``step / decay_steps`` in its dtype."""
+        lr = convert_to_tensor(self.initial_learning_rate)
+        p = cast(step, lr.dtype) / cast(self.decay_steps, lr.dtype)
+        return lr, floor(p) if self.staircase else p
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with
     ``staircase=True`` the exponent is floored (a step function).
 
@@ -61,24 +86,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
                  staircase: bool = False, name: str = "ExponentialDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_steps("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Tensor:
-        lr = convert_to_tensor(self.initial_learning_rate)
-        p = cast(step, lr.dtype) / cast(self.decay_steps, lr.dtype)
-        if self.staircase:
-            p = floor(p)
+        lr, p = self._progress(step)
         return lr * pow(cast(self.decay_rate, lr.dtype), p)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -118,7 +130,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (the
     quotient floored with ``staircase=True``).
 
@@ -130,21 +142,11 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate: Any, decay_steps: Any, decay_rate: Any,
                  staircase: bool = False, name: str = "InverseTimeDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_steps("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step: Any) -> Tensor:
-        lr = convert_to_tensor(self.initial_learning_rate)
-        p = cast(step, lr.dtype) / cast(self.decay_steps, lr.dtype)
-        if self.staircase:
-            p = floor(p)
+        lr, p = self._progress(step)
         return lr / (cast(1, lr.dtype) + cast(self.decay_rate, lr.dtype) * p)
-
-    get_config = ExponentialDecay.get_config
 
 
 class PolynomialDecay(LearningRateSchedule):
