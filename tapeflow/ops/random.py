@@ -280,6 +280,19 @@ def _uniform_float(values: np.ndarray, lo: Tensor, hi: Tensor) -> Tensor:
 
 
 # -- stateful ops (TF's legacy kernels) ----------------------------------------------------
+def _scaled_draw(op: str, fn: str, draw: Any, shape: Any, mean: Any, stddev: Any,
+                 dtype: Any, stream: Any, shape_attr: str = "T") -> Tensor:
+    """``mean + stddev * draw(...)``: the steps the (truncated) normal ops share,
+    in TF's order (the stream is taken, so an op seed is used up, before the
+    shape and dtype checks that may fail)."""
+    shape, dt = _shape_arg(shape), _dtype(dtype, fn)
+    mean, stddev = _params(dt, mean, stddev)
+    rng = stream(op, dt, shape.dtype.name)
+    dims = _dims(shape, op, shape_attr)
+    _check_float(dt, op)
+    return _affine(draw(rng, dims, dt._np), stddev, mean)
+
+
 def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = float32,
            seed: Any = None, name: str | None = None) -> Tensor:
     """Samples from a normal distribution: ``mean + stddev * N(0, 1)``.
@@ -289,13 +302,8 @@ def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = float32,
     >>> x.shape, x.dtype
     (TensorShape([2, 3]), tf.float32)
     """
-    op = "RandomStandardNormal"
-    shape, dt = _shape_arg(shape), _dtype(dtype, "tf.random.normal")
-    mean, stddev = _params(dt, mean, stddev)
-    rng = _kernel(op, (dt.name, shape.dtype.name), seed)
-    dims = _dims(shape, op)
-    _check_float(dt, op)
-    return _affine(_normal_values(rng, dims, dt._np), stddev, mean)
+    return _scaled_draw("RandomStandardNormal", "tf.random.normal", _normal_values, shape,
+                        mean, stddev, dtype, lambda op, dt, s: _kernel(op, (dt.name, s), seed))
 
 
 def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = float32,
@@ -306,13 +314,9 @@ def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any 
     >>> bool(tf.reduce_max(tf.abs(tf.random.truncated_normal([1000]))) <= 2.0)
     True
     """
-    op = "TruncatedNormal"
-    shape, dt = _shape_arg(shape), _dtype(dtype, "tf.random.truncated_normal")
-    mean, stddev = _params(dt, mean, stddev)
-    rng = _kernel(op, (dt.name, shape.dtype.name), seed)
-    dims = _dims(shape, op)
-    _check_float(dt, op)
-    return _affine(_truncated_values(rng, dims, dt._np), stddev, mean)
+    return _scaled_draw("TruncatedNormal", "tf.random.truncated_normal", _truncated_values,
+                        shape, mean, stddev, dtype,
+                        lambda op, dt, s: _kernel(op, (dt.name, s), seed))
 
 
 _UNIFORM_DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64")
@@ -450,13 +454,9 @@ def stateless_normal(shape: Any, seed: Any, mean: Any = 0.0, stddev: Any = 1.0,
     >>> bool((a.numpy() == b.numpy()).all())
     True
     """
-    op = "StatelessRandomNormalV2"
-    shape, dt = _shape_arg(shape), _dtype(dtype, "tf.random.stateless_normal")
-    mean, stddev = _params(dt, mean, stddev)
-    rng = _seed_stream(seed, alg)
-    dims = _dims(shape, op, "Tshape")
-    _check_float(dt, op)
-    return _affine(_normal_values(rng, dims, dt._np), stddev, mean)
+    return _scaled_draw("StatelessRandomNormalV2", "tf.random.stateless_normal",
+                        _normal_values, shape, mean, stddev, dtype,
+                        lambda op, dt, s: _seed_stream(seed, alg), "Tshape")
 
 
 def stateless_truncated_normal(shape: Any, seed: Any, mean: Any = 0.0, stddev: Any = 1.0,
@@ -469,13 +469,9 @@ def stateless_truncated_normal(shape: Any, seed: Any, mean: Any = 0.0, stddev: A
     >>> bool(tf.reduce_max(tf.abs(x)) <= 2.0)
     True
     """
-    op = "StatelessTruncatedNormalV2"
-    shape, dt = _shape_arg(shape), _dtype(dtype, "tf.random.stateless_truncated_normal")
-    mean, stddev = _params(dt, mean, stddev)
-    rng = _seed_stream(seed, alg)
-    dims = _dims(shape, op, "Tshape")
-    _check_float(dt, op)
-    return _affine(_truncated_values(rng, dims, dt._np), stddev, mean)
+    return _scaled_draw("StatelessTruncatedNormalV2", "tf.random.stateless_truncated_normal",
+                        _truncated_values, shape, mean, stddev, dtype,
+                        lambda op, dt, s: _seed_stream(seed, alg), "Tshape")
 
 
 _STATELESS_UNIFORM_DTYPES = _UNIFORM_DTYPES + ("uint32", "uint64")
