@@ -98,6 +98,8 @@ def _pop(rec: _Recording) -> None:
 # a persistent tape starts or resumes recording, never per op.
 memory_watch: Any = None
 
+# Exact types taken as one source or target without the nest machinery.
+_LEAVES = frozenset((Tensor, Variable))
 # Dtypes whose values carry gradients (floating and complex).
 _DIFFERENTIABLE = frozenset(np.dtype(n) for n in
                             ("float16", "float32", "float64", "complex64", "complex128"))
@@ -323,11 +325,15 @@ class GradientTape:
             raise TypeError("Argument `target` should be a list or nested structure of "
                             "Tensors, Variables or CompositeTensors to be differentiated, "
                             "but received None.")
-        unconnected = _unconnected(unconnected_gradients)
-        targets = nest.flatten(target)
-        flat_sources = nest.flatten(sources)
+        unconnected = unconnected_gradients if \
+            unconnected_gradients is UnconnectedGradients.NONE else \
+            _unconnected(unconnected_gradients)
+        # One Tensor or Variable (the common case) skips the nest machinery.
+        targets = [target] if type(target) in _LEAVES else nest.flatten(target)
+        single = type(sources) in _LEAVES
+        flat_sources = [sources] if single else nest.flatten(sources)
         for s in flat_sources:
-            if not isinstance(s, (Tensor, Variable)):
+            if type(s) not in _LEAVES and not isinstance(s, (Tensor, Variable)):
                 raise TypeError(f"Argument `sources` should hold Tensors or Variables, got {s!r}")
         seeds = _seeds(targets, output_gradients)
         recording = self._tape
@@ -336,18 +342,17 @@ class GradientTape:
             self._spent = recording  # its records are released; explain() reads its ids
             self._tape = None
         grads = backward(recording, targets, seeds, flat_sources, consume=not self._persistent)
-        out = []
-        for s, g in zip(flat_sources, grads):
+        for k, (s, g) in enumerate(zip(flat_sources, grads)):
             if g is None:
                 # TF: a source that is itself a target gets that target's seed,
                 # watched or not.
                 for t, seed in zip(targets, seeds):
                     if t is s:
                         g = seed if g is None else arith.add(g, seed)
-            if g is None and unconnected is UnconnectedGradients.ZERO:
-                g = _zeros_like(s)
-            out.append(g)
-        return nest.pack_sequence_as(sources, out)
+                if g is None and unconnected is UnconnectedGradients.ZERO:
+                    g = _zeros_like(s)
+                grads[k] = g
+        return grads[0] if single else nest.pack_sequence_as(sources, grads)
 
 
     def jacobian(self, target: Any, sources: Any,
@@ -414,11 +419,13 @@ def _warn_dtype(t: Any, what: str) -> None:
 
 def _by_creation(variables: dict) -> tuple:
     """Watched Variables ordered by their ids, i.e. by creation, as TF orders them."""
+    if not variables:
+        return ()
     return tuple(variables[i] for i in sorted(variables))
 
 
 def _id_of(x: Any) -> int:
-    if isinstance(x, (Tensor, Variable)):
+    if type(x) in _LEAVES or isinstance(x, (Tensor, Variable)):
         return x._id
     return 0
 
@@ -433,11 +440,15 @@ def _seeds(targets: list, output_gradients: Any) -> list:
                              f"has {len(targets)}; they must match one to one.")
     seeds = []
     for t, g in zip(targets, grads):
-        if not isinstance(t, (Tensor, Variable)):
+        if type(t) is Tensor:
+            value = t
+        elif isinstance(t, (Tensor, Variable)):
+            value = t._tensor if isinstance(t, Variable) else t
+        else:
             raise TypeError(f"Argument `target` should hold Tensors or Variables, got {t!r}")
-        value = t._tensor if isinstance(t, Variable) else t
         if g is None:
-            seeds.append(wrap(np.ones_like(value._value)))
+            v = value._value
+            seeds.append(wrap(np.ones(v.shape, v.dtype)))  # np.ones_like: 3x the cost
         else:
             seed = g if isinstance(g, Tensor) else dispatch.convert_to_tensor(g)
             if seed._value.shape != value._value.shape:
@@ -475,7 +486,8 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
     watched = recording.watched
     src_ids = [_id_of(s) for s in sources]
     for s in sources:
-        if isinstance(s, (Tensor, Variable)) and not s.dtype.is_differentiable:
+        value = s._tensor if type(s) is not Tensor and isinstance(s, Variable) else s
+        if isinstance(value, Tensor) and value._value.dtype not in _DIFFERENTIABLE:
             _warn_dtype(s, "source")
     reach = {i for i in src_ids if i and i in watched}
     # Forward sweep: keep only records that a source can reach.

@@ -248,6 +248,11 @@ def make(op, fwd, allowed, scalar_ok):
 """
 
 
+# One input and static parameters (reshape, sum, transpose ...): the
+# unary runner with ``**params`` passed on to the forward function and the tape.
+_UNARY_PARAMS_SRC = _UNARY_SRC.replace("{a}, name=None)", "{a}, **params)").replace(
+    "fwd(v0_)", "fwd(v0_, **params)").replace("out, None)", "out, params)")
+
 _makers: dict = {}
 _FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
                                           "complex128"))
@@ -287,6 +292,11 @@ def unary_runner(op: Any) -> Callable:
 def binary_runner(op: Any) -> Callable:
     """``f(<input0>, <input1>, name=None)`` for a two-input op without static parameters."""
     return _generate(_BINARY_SRC, op)
+
+
+def unary_params_runner(op: Any) -> Callable:
+    """``f(<input>, **params)`` for a one-input op with static parameters."""
+    return _generate(_UNARY_PARAMS_SRC, op)
 
 
 def generic_runner(op: Any) -> Callable:

@@ -6,6 +6,7 @@ All are linear: each states its transpose, and its JVP is the op itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,12 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 def _static_shape(shape: Any) -> tuple:
+    if type(shape) is tuple:  # the common case, a tuple of ints, as it is
+        for d in shape:
+            if type(d) is not int:
+                break
+        else:
+            return shape
     if isinstance(shape, Tensor) or hasattr(shape, "_read_for_op"):
         shape = convert_to_tensor(shape).numpy().tolist()
     if isinstance(shape, (int, np.integer)):
@@ -40,7 +47,7 @@ def _static_shape(shape: Any) -> tuple:
 # -- reshape ------------------------------------------------------------------------
 def _reshape_fwd(xp: Any, tensor: Any, *, shape: tuple) -> Any:
     try:
-        return xp.reshape(tensor, shape)
+        return tensor.reshape(shape)  # the method: np.reshape's wrapper costs 0.6 µs
     except ValueError:
         wanted = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
         raise invalid_argument(
@@ -82,8 +89,18 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
 
 
 # -- broadcast_to ---------------------------------------------------------------------
+# Outputs up to this many elements are materialised: a copy of a few elements
+# costs ~0.4 µs where np.broadcast_to's read-only view costs ~2.4 µs.
+_SMALL = 1024
+_HOST = (np.ndarray, np.generic)
+
+
 def _broadcast_fwd(xp: Any, input: Any, *, shape: tuple) -> Any:
     try:
+        if isinstance(input, _HOST) and math.prod(shape) <= _SMALL:
+            out = np.empty(shape, input.dtype)
+            out[...] = input
+            return out
         return xp.broadcast_to(input, shape)
     except ValueError:
         raise invalid_argument("BroadcastTo", f"Unable to broadcast tensor of shape "
@@ -124,7 +141,7 @@ def _transpose_back(g: Any, perm: tuple) -> Any:
     return _transpose(g, perm=tuple(range(n)) + inverse)
 
 
-_transpose = linear("Transpose", lambda xp, x, *, perm: xp.transpose(x, perm),
+_transpose = linear("Transpose", lambda xp, x, *, perm: x.transpose(perm),
                     lambda g, *, perm: _transpose_back(g, perm),
                     samples=[Sample(rand((2, 3)), params={"perm": (1, 0)}),
                              Sample(rand((2, 3, 4)), params={"perm": (2, 0, 1)})],
