@@ -34,11 +34,12 @@ again, so a workload measured at a noisy moment can be re-run alone
 (``--only heavy --raw heavy.json``) and merged (``--from-raw all.json
 heavy.json``).
 
-Threads: the overhead-bound workloads (op overhead, scalar chain, HVP) run
-with 1 thread, the BLAS-bound ones (heavy ops, Jacobians) with 2; the runner
-sets OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS, the workers
-set TensorFlow's intra- and inter-op threads and torch's threads to the same
-number, and JAX gets XLA's single-threaded CPU flags for 1.
+Threads: the overhead-bound workloads (op overhead, scalar chain, HVP, the
+tutorial's gradient cells) run with 1 thread, the BLAS-bound ones (heavy ops,
+Jacobians) with 2; the runner sets OMP_NUM_THREADS, MKL_NUM_THREADS and
+OPENBLAS_NUM_THREADS, the workers set TensorFlow's intra- and inter-op threads
+and torch's threads to the same number, and JAX gets XLA's single-threaded CPU
+flags for 1.
 
 The tables go to stdout and to benchmarks/results.md; a log-scale bar chart
 goes to benchmarks/results.png when matplotlib can be imported here.
@@ -157,6 +158,27 @@ WORKLOADS: dict[str, dict[str, Any]] = {
             "`torch.func.jvp` of `torch.func.grad`; autograd `hessian_vector_product` "
             "(reverse-over-reverse: autograd has no forward-over-reverse helper). NumPy: the "
             "analytic Hessian diagonal times v.",
+        ),
+    },
+    "tutorial": {
+        "title": "The tutorial's gradient cells, each a whole block per iteration (float32)",
+        "threads": 1, "unit": "µs", "scale": 1e6,
+        "cols": ("first order", "nested second order"),
+        "baseline": {"first order": "first order", "nested second order": "nested second order"},
+        "notes": (
+            "Each iteration runs a whole cell: tape(s) made, ops recorded, gradient(s) taken; "
+            "the input is made once, outside the timing. First order: x = ones((2, 2)), "
+            "y = reduce_sum(x), z = y * y, dz/dx (8 everywhere). Nested second order: "
+            "x = Variable(1.0), y = x * x * x inside two tapes, dy/dx (3) from the inner one "
+            "and d2y/dx2 (6) from the outer; both are returned and checked.",
+            "tapeflow and TensorFlow run the tutorial's code as written (`tf.ones`, "
+            "`tf.Variable`, `t.watch`, `tf.reduce_sum`, `tf.multiply`, nested "
+            "`tf.GradientTape`s). PyTorch: tensors with `requires_grad` and "
+            "`torch.autograd.grad` (`create_graph=True` for the inner gradient). JAX: "
+            "`jax.grad(f)` and `jax.value_and_grad(jax.grad(f))` (the grad of the grad, also "
+            "returning the inner gradient), eager and under `jax.jit`; autograd: `grad(f)` and "
+            "`value_and_grad(grad(f))`. NumPy: the derivatives by hand, `full(x.shape, "
+            "2 * sum(x))`, and 3 x^2 and 6 x on a 0-d array.",
         ),
     },
 }
@@ -305,6 +327,24 @@ def np_hvp(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (2 * s * x * (s - 2 * t * t) + 4 * t * s) * v
 
 
+def tutorial_data() -> dict[str, np.ndarray]:
+    """The tutorial's inputs: ones((2, 2)) for the first cell, the scalar 1.0 for the second."""
+    return {"x": np.ones((2, 2), np.float32), "v": np.array(1.0, np.float32)}
+
+
+def np_first_order(x: np.ndarray) -> np.ndarray:
+    """dz/dx of z = sum(x)^2, by hand: 2 sum(x) everywhere."""
+    s = x.sum()
+    s * s  # z, the forward value the tape would compute; the gradient does not read it
+    return np.full(x.shape, 2 * s, x.dtype)
+
+
+def np_second_order(v: np.ndarray) -> tuple:
+    """dy/dx and d2y/dx2 of y = x^3, by hand: 3 x^2 and 6 x."""
+    v * v * v  # y, the forward value
+    return 3 * v * v, 6 * v
+
+
 def references(workload: str) -> tuple[dict, dict]:
     """The data and the expected results of every case, keyed by column."""
     if workload == "overhead":
@@ -333,6 +373,9 @@ def references(workload: str) -> tuple[dict, dict]:
     if workload == "hvp":
         d = hvp_data()
         return d, {"hvp": np_hvp(d["x"].astype(np.float64), d["v"].astype(np.float64))}
+    if workload == "tutorial":
+        return tutorial_data(), {"first order": np.full((2, 2), 8.0),
+                                 "nested second order": (np.array(3.0), np.array(6.0))}
     raise ValueError(workload)
 
 
@@ -432,6 +475,10 @@ def numpy_cases(workload: str, d: dict) -> tuple[str, list]:
     if workload == "chain":
         return np.__version__, [
             ("NumPy", "fwd+bwd", lambda: lambda: np_scalar_chain(d["x"], d["c"], d["s"]))]
+    if workload == "tutorial":
+        return np.__version__, [
+            ("NumPy", "first order", lambda: lambda: np_first_order(d["x"])),
+            ("NumPy", "nested second order", lambda: lambda: np_second_order(d["v"]))]
     return np.__version__, [("NumPy", "hvp", lambda: lambda: np_hvp(d["x"], d["v"]))]
 
 
@@ -568,6 +615,9 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
 
         return [(row, "fwd+bwd", lambda: fwd_bwd)]
 
+    if workload == "tutorial":
+        return tutorial_tf_cases(tf, row)
+
     # hvp
     x, v = const(d["x"]), const(d["v"])
 
@@ -590,6 +640,29 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
         return fn
 
     return [(row, "hvp", hvp)]
+
+
+def tutorial_tf_cases(tf: Any, row: str) -> list:
+    """The tutorial's two cells, as written there (the inputs made once, outside the timing)."""
+    x = tf.ones((2, 2))
+    v = tf.Variable(1.0)  # the tutorial calls it x
+
+    def first_order():
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(x)
+            z = tf.multiply(y, y)
+        return t.gradient(z, x)
+
+    def second_order():
+        with tf.GradientTape() as t:
+            with tf.GradientTape() as t2:
+                y = v * v * v
+            dy_dx = t2.gradient(y, v)
+        return dy_dx, t.gradient(dy_dx, v)
+
+    return [(row, "first order", lambda: first_order),
+            (row, "nested second order", lambda: second_order)]
 
 
 def tapeflow_cases(workload: str, d: dict) -> tuple[str, list]:
@@ -701,6 +774,25 @@ def jax_cases(workload: str, d: dict) -> tuple[str, list]:
         return jax.__version__, [(eager, "fwd+bwd", lambda: synced(lambda: jax.grad(chain)(x))),
                                  (jit, "fwd+bwd", no_jit)]
 
+    if workload == "tutorial":
+        x, v = jnp.asarray(d["x"]), jnp.asarray(d["v"])
+
+        def square_of_sum(x):
+            y = jnp.sum(x)
+            return y * y
+
+        def cube(x):
+            return x * x * x
+
+        # the grad of the grad, returning the inner gradient too, as the nested tapes do
+        first, second = jax.grad(square_of_sum), jax.value_and_grad(jax.grad(cube))
+        cases = []
+        for row, wrap in ((eager, lambda h: h), (jit, jax.jit)):
+            f1, f2 = wrap(first), wrap(second)
+            cases += [(row, "first order", lambda f1=f1: synced(partial(f1, x))),
+                      (row, "nested second order", lambda f2=f2: synced(partial(f2, v)))]
+        return jax.__version__, cases
+
     x, v = jnp.asarray(d["x"]), jnp.asarray(d["v"])
 
     def hvp(x, v):
@@ -799,6 +891,22 @@ def torch_cases(workload: str, d: dict) -> tuple[str, list]:
 
         return torch.__version__, [(row, "fwd+bwd", lambda: fwd_bwd)]
 
+    if workload == "tutorial":
+        x, v = leaf(d["x"]), leaf(d["v"])
+
+        def first_order():
+            y = x.sum()
+            z = y * y
+            return torch.autograd.grad(z, x)[0]
+
+        def second_order():
+            y = v * v * v
+            dy_dx = torch.autograd.grad(y, v, create_graph=True)[0]
+            return dy_dx, torch.autograd.grad(dy_dx, v)[0]
+
+        return torch.__version__, [(row, "first order", lambda: first_order),
+                                   (row, "nested second order", lambda: second_order)]
+
     x, v = torch.from_numpy(d["x"]), torch.from_numpy(d["v"])
     grad = torch.func.grad(lambda x: (torch.tanh(x) ** 2 * x).sum())
     return torch.__version__, [
@@ -873,6 +981,13 @@ def autograd_cases(workload: str, d: dict) -> tuple[str, list]:
             return y
 
         return ver, [(row, "fwd+bwd", lambda: lambda: autograd.grad(chain)(d["x"]))]
+
+    if workload == "tutorial":
+        first = autograd.grad(lambda x: anp.sum(x) * anp.sum(x))
+        # the grad of the grad, returning the inner gradient too, as the nested tapes do
+        second = autograd.value_and_grad(autograd.grad(lambda x: x * x * x))
+        return ver, [(row, "first order", lambda: lambda: first(d["x"])),
+                     (row, "nested second order", lambda: lambda: second(d["v"]))]
 
     # autograd's helper is reverse-over-reverse (it has no forward-over-reverse HVP)
     hvp = autograd.hessian_vector_product(lambda x: anp.sum(anp.tanh(x) ** 2 * x))
@@ -1097,16 +1212,17 @@ def machine_facts(versions: dict) -> list[str]:
              f"- Machine: {platform.system()} {platform.machine()}, {cpu}, "
              f"{os.cpu_count()} cores (shared with other work while this ran)",
              f"- Runner: Python {platform.python_version()}, NumPy {np.__version__}"]
-    for lib, info in versions.items():
-        if "error" in info:
-            facts.append(f"- {NAMES[lib]}: not run ({info['error']})")
-        elif lib == "tapeflow":
-            facts.append(f"- tapeflow {info['version']} from {info['source']}"
-                         f"{info.get('git', '')}")
-        else:
-            facts.append(f"- {NAMES[lib]} {info['version']} (Python {info['python']}, "
-                         f"NumPy {info['numpy']}, {PYTHONS[lib]})")
-    return facts
+    return facts + [f"- {version_line(lib, info)}" for lib, info in versions.items()]
+
+
+def version_line(lib: str, info: dict) -> str:
+    """Which version of ``lib`` ran, and where (or why it did not)."""
+    if "error" in info:
+        return f"{NAMES[lib]}: not run ({info['error']})"
+    if lib == "tapeflow":
+        return f"tapeflow {info['version']} from {info['source']}{info.get('git', '')}"
+    return (f"{NAMES[lib]} {info['version']} (Python {info['python']}, "
+            f"NumPy {info['numpy']}, {PYTHONS[lib]})")
 
 
 def git_state(folder: str) -> str:
@@ -1156,6 +1272,9 @@ def report(run: dict, out: Path, merged: bool = False) -> str:
         lib_notes = [f"- {NAMES[lib]}: worker FAILED: {err}" for lib, err in m["errors"].items()]
         lib_notes += [f"- {NAMES[lib]}: not run: {info['error']}"
                       for lib, info in versions.items() if "error" in info]
+        # a table merged from another run may have been measured with other versions
+        lib_notes += [f"- Measured with {version_line(lib, info)}, not the version above."
+                      for lib, info in m.get("versions", {}).items() if info != versions.get(lib)]
         text, charts[name] = render(name, rows, cells, status, extra, lib_notes)
         load = " → ".join(f"{v:.2f}" for v in m["load"] if v is not None) or "unknown"
         text = text.replace(
@@ -1167,8 +1286,8 @@ def report(run: dict, out: Path, merged: bool = False) -> str:
     header = ["# tapeflow against other frameworks", "",
               "Written by `python benchmarks/suite.py` (see its docstring for the method).", ""]
     header += machine_facts(versions)
-    header += ["- Threads: 1 for op overhead, scalar chain and HVP; 2 for heavy ops and "
-               "Jacobians. Each table: median (minimum) of all samples of all rounds.",
+    header += ["- Threads: 1 for op overhead, scalar chain, HVP and the tutorial; 2 for heavy "
+               "ops and Jacobians. Each table: median (minimum) of all samples of all rounds.",
                f"- Chart: {chart_note}"]
     if merged:
         header.append("- The tables come from more than one run (merged with `--from-raw`): "
@@ -1207,6 +1326,8 @@ def main() -> int:
         run: dict = {"versions": {}, "workloads": {}}
         for path in args.from_raw:
             saved = json.loads(path.read_text())
+            for m in saved["workloads"].values():
+                m["versions"] = saved["versions"]  # what measured it, for report()
             run["versions"].update(saved["versions"])
             run["workloads"].update(saved["workloads"])
         print(report(run, args.out, merged=len(args.from_raw) > 1))
