@@ -42,23 +42,16 @@ _active = 0  # accumulators active in all threads
 _PY_SCALARS = (bool, int, float, complex)
 
 
-def _accumulators() -> list:
-    accs = getattr(_local, "accs", None)
-    if accs is None:
-        accs = _local.accs = []
-    return accs
-
-
 def _observe_op(op: Any, inputs: tuple, out: Any, params: Any) -> None:
     """Tape observer: after the tapes have recorded an op, the accumulators see it."""
-    accs = _accumulators()
+    accs = _local.accs
     if accs and op.differentiable:
         _forward(accs, op, inputs, out, params)
 
 
 def _observe_read(v: Variable, value: Tensor, out: Tensor) -> Tensor:
     """Tape observer of Variable reads: a watched Variable's read carries its tangent."""
-    for acc in _accumulators():
+    for acc in _local.accs:
         tangent = acc._tangents.get(v._id)
         if tangent is not None:
             if out is value:
@@ -72,22 +65,35 @@ def _forward(accs: list, op: Any, inputs: tuple, out: Any, params: Any) -> None:
 
     Outer first: when accumulator k then runs its JVP ops, the accumulators
     outside it (still active) already hold this op's output tangent, which
-    those ops may read (tanh's JVP reads ``out``).
+    those ops may read (tanh's JVP reads ``out``).  Runs for every op while an
+    accumulator is active: the one-output case avoids generators.
     """
-    outs = out if op.n_out else (out,)
-    if not any(o._value.dtype in _DIFFERENTIABLE for o in outs):
+    if op.n_out:
+        if not any(o._value.dtype in _DIFFERENTIABLE for o in out):
+            return
+    elif out._value.dtype not in _DIFFERENTIABLE:
         return
+    nondiff = op.nondiff_inputs
     for k in range(len(accs)):
-        acc = accs[k]
-        tangents = acc._tangents
-        ins = [_tangent_of(tangents, x) for x in inputs]
-        for i in op.nondiff_inputs:
-            ins[i] = None
-        if all(t is None for t in ins):
+        tangents = accs[k]._tangents
+        ins = []
+        found = False
+        for i, x in enumerate(inputs):
+            t = None
+            if type(x) is Tensor and x._id and i not in nondiff:
+                t = tangents.get(x._id)
+                # TF: an integer primal keeps its tangent, its results get none.
+                if t is not None:
+                    if x._value.dtype in _DIFFERENTIABLE:
+                        found = True
+                    else:
+                        t = None
+            ins.append(t)
+        if not found:
             continue
         result = _run_jvp(accs, k, op, ins, _tensors(inputs), out, params)
         if op.n_out:
-            for o, t in zip(outs, result if result is not None else ()):
+            for o, t in zip(out, result if result is not None else ()):
                 if t is not None and o._value.dtype in _DIFFERENTIABLE:
                     tangents[_give_id(o)] = _shape_like(t, o)
         elif result is not None:
@@ -110,7 +116,10 @@ def _tensors(inputs: tuple) -> tuple:
     JVP rules are written for Tensors (a linear rule's zero tangent for ``1``
     would otherwise be an int32 zero), so forward mode converts them here.
     """
-    if all(type(x) is Tensor for x in inputs):
+    for x in inputs:
+        if type(x) is not Tensor:
+            break
+    else:
         return inputs
     like = next((x._value.dtype for x in inputs if type(x) is Tensor), None)
     return tuple(wrap(np.asarray(x, dtype=like)) if type(x) in _PY_SCALARS else x
@@ -123,9 +132,10 @@ def _run_jvp(accs: list, k: int, op: Any, ins: list, inputs: tuple, out: Any,
     paused = accs[k:]
     del accs[k:]
     stack = _local.stack
-    outer = paused[0]._outer_tapes
-    if len(stack) != len(outer) or any(id(r) not in outer for r in stack):
-        _local.stack = [r for r in stack if id(r) in outer]
+    if stack:
+        outer = paused[0]._outer_tapes
+        if len(stack) != len(outer) or any(id(r) not in outer for r in stack):
+            _local.stack = [r for r in stack if id(r) in outer]
     try:
         return op.jvp(ins, inputs, out, params)
     finally:
@@ -239,7 +249,7 @@ class ForwardAccumulator:
         # Tapes active now are outside this accumulator and see its JVP ops.
         # (Held, not just their ids: an id is never reused while we hold it.)
         self._outer_tapes = {id(r): r for r in _local.stack}
-        _accumulators().append(self)
+        _local.accs.append(self)
         self._recording = True
         with _lock:
             _active += 1
@@ -252,7 +262,7 @@ class ForwardAccumulator:
         global _active
         if not self._recording:
             return
-        accs = _accumulators()
+        accs = _local.accs
         if self in accs:
             accs.remove(self)
         self._recording = False

@@ -48,6 +48,7 @@ class UnconnectedGradients(enum.Enum):
 class _Local(threading.local):
     def __init__(self) -> None:
         self.stack: list[_Recording] = []   # active recordings, innermost last
+        self.accs: list = []   # active ForwardAccumulators (autodiff/forward.py), innermost last
 
 
 _local = _Local()

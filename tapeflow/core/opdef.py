@@ -139,6 +139,9 @@ class OpDef:
         self.jvp_rule: Any = None
         self.vjp_post: Any = None
         self.jvp_fn: Any = None
+        # Optional ``f(tangents, inputs, out)`` used by forward mode instead of
+        # jvp_fn's residual getters (elementwise ops set it; see ops/declare.py).
+        self.jvp_direct: Any = None
         self.run: Callable = None  # type: ignore[assignment]
 
     # -- residuals --------------------------------------------------------
@@ -222,6 +225,8 @@ class OpDef:
     def jvp(self, tangents: Sequence[Any], inputs: Sequence[Any], out: Any,
             params: dict | None) -> Any:
         """The output tangent, given one tangent per input (None: zero)."""
+        if self.jvp_direct is not None:
+            return self.jvp_direct(tangents, inputs, out)
         fn, getters, kw = self.jvp_fn
         args = [get(inputs, out) for get in getters]
         if self.variadic:

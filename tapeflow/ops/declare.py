@@ -102,6 +102,7 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
         return total
 
     op.set_rules(vjp_rules=rules, jvp=jvp, jvp_names=[*res_names, "out"])
+    op.jvp_direct = _direct_jvp(op, partials)
     op.vjp_rules = callers
     op.batchable = True  # g * partial broadcasts over a leading batch axis
     declare(op)
@@ -199,6 +200,26 @@ def composite(*, samples: Sequence[Sample], reference: Callable | None = None,
         COMPOSITES.append(Composite(name or fn.__name__, fn, samples, reference, smooth))
         return fn
     return register
+
+
+def _direct_jvp(op: OpDef, partials: tuple) -> Callable:
+    """Forward mode's elementwise JVP, ``sum(t_i * partial_i)``, reading the
+    inputs and output directly (no residual getters: ~1 µs less per op, which
+    an accumulator pays for every op it sees)."""
+    getters = [None if p is None else tuple(op._getter(a) for a in inspect.signature(p).parameters)
+               for p in partials]
+    pairs = tuple((k, p, g) for k, (p, g) in enumerate(zip(partials, getters)) if p is not None)
+
+    def jvp(tangents, inputs, out):
+        total = None
+        for k, partial, get in pairs:
+            t = tangents[k]
+            if t is None:
+                continue
+            term = arith.multiply(t, partial(*[g(inputs, out) for g in get]))
+            total = term if total is None else arith.add(total, term)
+        return total  # the accumulator broadcasts a broadcast input's tangent to out
+    return jvp
 
 
 def _public(op: OpDef) -> Callable:

@@ -48,7 +48,9 @@ def _spread(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -> Tenso
     kept = _kept_shape(x_shape, axis)
     out_ndim = len(kept) if keepdims else len(kept) - (len(kept) if axis is None else len(axis))
     front = shape_ops.lead(g, out_ndim)
-    if not keepdims:
+    if not keepdims and (front or axis is not None):
+        # (A whole reduction without batch axes needs no reshape: a 0-d
+        # cotangent broadcasts to any shape as it is.)
         g = shape_ops._reshape(g, shape=front + kept)
     full = front + tuple(x_shape)
     return g if g._value.shape == full else shape_ops._broadcast_to(g, shape=full)
