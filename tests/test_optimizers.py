@@ -761,3 +761,45 @@ def test_checkpoints_restore_state_even_before_the_slots_exist(tmp_path):
     Checkpoint(opt=opt2, w=w2).restore(path)
     assert opt2.iterations.numpy() == 2 and float(opt2.learning_rate) == pytest.approx(0.1)
     np.testing.assert_array_equal(trained(opt2, w2, 2), expected)  # momentum came back too
+
+
+@tapeflow_only
+@pytest.mark.parametrize("name", [n for n in CONFIGS if "clipnorm" not in n])  # norms: whole
+def test_a_variable_larger_than_one_chunk_updates_as_its_pieces_would(name, monkeypatch):
+    # Built-in optimizers update a variable chunk by chunk (optimizer._CHUNK
+    # elements at a time, small scratch arrays): with 4096-element chunks a
+    # (300, 257) variable, Fortran ordered, spans 19 chunks, the last partial.
+    # Elementwise updates must give it exactly what 300 one-row variables get
+    # from the same gradients.
+    from tapeflow.train import optimizer as optimizer_mod
+    monkeypatch.setattr(optimizer_mod, "_CHUNK", 4096)
+    rng = np.random.default_rng(7)
+    init = np.asfortranarray(rng.normal(size=(300, 257)).astype(np.float32))
+    big = tf.Variable(init)
+    rows = [tf.Variable(init[i]) for i in range(300)]
+    opt_big, opt_rows = CONFIGS[name](), CONFIGS[name]()
+    for _ in range(3):
+        g = rng.normal(size=(300, 257)).astype(np.float32)
+        opt_big.apply_gradients([(tf.constant(np.asfortranarray(g)), big)])
+        opt_rows.apply_gradients([(tf.constant(g[i]), v) for i, v in enumerate(rows)])
+    np.testing.assert_array_equal(big.numpy(), np.stack([v.numpy() for v in rows]))
+
+
+@tapeflow_only
+def test_the_moving_average_of_a_large_variable_is_exact(monkeypatch):
+    from tapeflow.train import optimizer as optimizer_mod
+    monkeypatch.setattr(optimizer_mod, "_CHUNK", 4096)  # the (300, 257) average: 19 chunks
+    rng = np.random.default_rng(8)
+    init = rng.normal(size=(300, 257)).astype(np.float32)
+    big = tf.Variable(init)
+    opt = K.SGD(0.1, use_ema=True, ema_momentum=0.75)
+    grads = [rng.normal(size=init.shape).astype(np.float32) for _ in range(3)]
+    expected_w, average = init.copy(), None
+    for k, g in enumerate(grads):
+        opt.apply_gradients([(tf.constant(g), big)])
+        expected_w = expected_w - np.float32(0.1) * g
+        m = np.float32(0.75 if k else 0.0)
+        average = expected_w.copy() if average is None else average * m + expected_w * (1 - m)
+    np.testing.assert_array_equal(big.numpy(), expected_w)
+    np.testing.assert_allclose(opt._model_variables_moving_average[0].numpy(), average,
+                               rtol=1e-6)

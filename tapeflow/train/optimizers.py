@@ -57,14 +57,14 @@ class SGD(Optimizer):
         return lr, keras_cast(self.momentum, dt)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         lr, momentum = constants
         (t,) = self._scratch_for(w, 1)
         np.multiply(g, lr, out=t)                                  # lr * g
         if self.momentum == 0:
             np.subtract(w, t, out=w)
             return
-        m = self._momentums[index]._writable_buffer()
+        m = self._state(self._momentums[index], part)
         np.multiply(m, momentum, out=m)
         np.subtract(m, t, out=m)                                   # m = momentum m - lr g
         if self.nesterov:
@@ -113,10 +113,10 @@ class Adam(Optimizer):
         return lr, alpha, dt(1 - self.beta_1), dt(1 - self.beta_2), dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         _, alpha, rest_1, rest_2, epsilon = constants
-        m = self._momentums[index]._writable_buffer()
-        v = self._velocities[index]._writable_buffer()
+        m = self._state(self._momentums[index], part)
+        v = self._state(self._velocities[index], part)
         t, t2 = self._scratch_for(w)
         np.subtract(g, m, out=t)
         np.multiply(t, rest_1, out=t)
@@ -126,7 +126,7 @@ class Adam(Optimizer):
         np.multiply(t, rest_2, out=t)
         np.add(v, t, out=v)                                        # v += (g^2 - v)(1 - b2)
         if self.amsgrad:
-            v_hat = self._velocity_hats[index]._writable_buffer()
+            v_hat = self._state(self._velocity_hats[index], part)
             np.maximum(v_hat, v, out=v_hat)                        # v_hat = max(v_hat, v)
             v = v_hat
         np.multiply(m, alpha, out=t)
@@ -195,16 +195,16 @@ class RMSprop(Optimizer):
         return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon), dt(self.momentum)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         lr, rho, rest, epsilon, momentum = constants
-        v = self._velocities[index]._writable_buffer()
+        v = self._state(self._velocities[index], part)
         t, t2 = self._scratch_for(w)
         np.multiply(v, rho, out=v)
         np.square(g, out=t)
         np.multiply(t, rest, out=t)
         np.add(v, t, out=v)                                        # v = rho v + (1 - rho) g^2
         if self.centered:
-            a = self._average_gradients[index]._writable_buffer()
+            a = self._state(self._average_gradients[index], part)
             np.multiply(a, rho, out=a)
             np.multiply(g, rest, out=t)
             np.add(a, t, out=a)                                    # a = rho a + (1 - rho) g
@@ -217,7 +217,7 @@ class RMSprop(Optimizer):
         np.multiply(g, lr, out=t2)
         np.divide(t2, t, out=t2)                                   # step = lr g / sqrt(...)
         if self.momentum > 0:
-            m = self._momentums[index]._writable_buffer()
+            m = self._state(self._momentums[index], part)
             np.multiply(m, momentum, out=m)
             np.add(m, t2, out=m)
             t2 = m                                                 # m = momentum m + step
@@ -253,9 +253,9 @@ class Adagrad(Optimizer):
         return lr, dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         lr, epsilon = constants
-        acc = self._accumulators[index]._writable_buffer()
+        acc = self._state(self._accumulators[index], part)
         t, t2 = self._scratch_for(w)
         np.square(g, out=t)
         np.add(acc, t, out=acc)                                    # acc += g^2
@@ -296,10 +296,10 @@ class Adadelta(Optimizer):
         return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         lr, rho, rest, eps = constants
-        a = self._accumulated_grads[index]._writable_buffer()
-        ad = self._accumulated_delta_vars[index]._writable_buffer()
+        a = self._state(self._accumulated_grads[index], part)
+        ad = self._state(self._accumulated_delta_vars[index], part)
         t, t2 = self._scratch_for(w)
         np.multiply(a, rho, out=a)
         np.square(g, out=t)
@@ -364,11 +364,11 @@ class Nadam(Optimizer):
                 1 - u_product_t, 1 - np.power(beta_2, step), dt(self.epsilon))
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple) -> None:
+                   constants: tuple, part: slice) -> None:
         lr, rest_1, rest_2, u_t_1, rest_product_t_1, rest_u_t, rest_product_t, \
             bias_2, epsilon = constants
-        m = self._momentums[index]._writable_buffer()
-        v = self._velocities[index]._writable_buffer()
+        m = self._state(self._momentums[index], part)
+        v = self._state(self._velocities[index], part)
         t, t2 = self._scratch_for(w)
         np.subtract(g, m, out=t)
         np.multiply(t, rest_1, out=t)
