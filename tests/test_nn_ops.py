@@ -630,3 +630,23 @@ def test_conv_and_pool_errors_follow_tf(call: Any, error: type, match: str) -> N
     x, w = tf.zeros((2, 7, 6, 3)), tf.zeros((3, 3, 3, 4))
     with pytest.raises(error, match=match):
         call(x, w)
+
+
+def test_relu_takes_tf_keywords_and_its_gradient_is_one_relugrad_op():
+    x = tf.constant([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(tf.nn.relu(features=x, name="r").numpy(), [0.0, 0.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.nn.relu(x)
+    g = tape.gradient(y, x, output_gradients=tf.constant([3.0, 4.0, 5.0]))
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0, 5.0])  # 0 at the kink, as TF
+    # d/dv of relu's VJP at v is relu's derivative again: TF's ReluGrad op.
+    v = tf.constant([3.0, 4.0, 5.0])
+    with tf.GradientTape() as outer:
+        outer.watch(v)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.nn.relu(x)
+        g = inner.gradient(y, x, output_gradients=v)
+    assert [r[0].name for r in outer._tape.records] == ["ReluGrad"]  # one op, no float mask
+    np.testing.assert_array_equal(outer.gradient(g, v).numpy(), [0.0, 0.0, 1.0])

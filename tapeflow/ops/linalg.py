@@ -26,12 +26,14 @@ def _mT(x: Any, adjoint: bool = False) -> Any:
 
 # A matrix operand is used as op(m): N = m, T = m^T, H = m^H, C = conj(m).
 def _prep(xp: Any, m: Any, flag: str) -> Any:
+    # conj() of a real array is a copy, not a view: only complex ones need it
+    # (a real MLP's backward copied every weight and activation here).
     if flag == "N":
         return m
     if flag == "C":
-        return m.conj()
+        return m.conj() if m.dtype.kind == "c" else m
     m = xp.swapaxes(m, -1, -2)
-    return m.conj() if flag == "H" else m
+    return m.conj() if flag == "H" and m.dtype.kind == "c" else m
 
 
 def _undo(g: Any, flag: str) -> Any:
