@@ -23,6 +23,7 @@ from tapeflow.core.opdef import OpDef, Sample, declare
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import composite, linear, nondiff
 from tapeflow.ops.samples import composite_rand, rand
+from tapeflow.ops.scatter_add import add_at
 from tapeflow.ops.shape_ops import _as_tensor, reshape
 
 __all__ = ["gather", "gather_nd", "scatter_nd", "tensor_scatter_nd_update",
@@ -108,13 +109,14 @@ def _check_updates(op: str, indices: Any, updates: Any, shape: tuple) -> None:
                                f"of updates.shape={shape_str(ushape)}")
 
 
-def _scatter_into(xp: Any, op: str, out: Any, indices: Any, updates: Any, add: bool) -> Any:
+def _scatter_into(xp: Any, op: str, out: Any, indices: Any, updates: Any, add: bool,
+                  zeroed: bool = False) -> Any:
     _check_updates(op, indices, updates, out.shape)
     if indices.shape[-1] == 0:  # TF refuses empty coordinates here (GatherNd allows them)
         raise invalid_argument(op, "Indices and updates specified for empty output shape")
     key = _nd_key(op, indices, out.shape, "shape")
     if add:
-        xp.add.at(out, key, updates)  # repeated indices accumulate
+        add_at(xp, out, key, updates, zeroed)  # repeated indices accumulate
     else:
         out[key] = updates
     return out
@@ -125,7 +127,7 @@ def _scatter_nd_fwd(xp: Any, indices: Any, updates: Any, *, shape: tuple) -> Any
         if d < 0:
             raise invalid_argument("ScatterNd", f"Dimension {d} must be >= 0")
     return _scatter_into(xp, "ScatterNd", xp.zeros(shape, updates.dtype), indices, updates,
-                         add=True)
+                         add=True, zeroed=True)
 
 
 def _scatter_reference(indices: Any, updates: Any, base: Any, add: bool) -> Any:

@@ -43,7 +43,8 @@ _as_tensor = shape_ops._as_tensor
 # -- log_softmax and the cross-entropies ------------------------------------------------------
 def _log_softmax_fwd(xp: Any, logits: Any, *, axis: int) -> Any:
     shifted = logits - xp.max(logits, axis=axis, keepdims=True)  # no overflow
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    shifted -= xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))  # ours: in place
+    return shifted
 
 
 def _log_softmax_ref(x: Any, axis: int) -> Any:
@@ -124,9 +125,33 @@ def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     return _logistic_loss(z, x)
 
 
+# A pass over (1024, 1000) float32 logits costs ~0.2 ms, the exp ~0.45 ms (NumPy's ufuncs
+# run on one core).  So the forwards take each pass once, as TF's kernel does: shifted =
+# x - max(x), e = exp(shifted), total = sum(e), loss from log(total) - shifted, backprop =
+# e / total - labels, in place on arrays they allocated (never on the inputs).  Going
+# through log_softmax took the exp twice (0.6 ms more).  The backward is then one multiply.
+def _row_sums(xp: Any, x: Any, weights: Any = None) -> Any:
+    """sum(x) along the last axis, or sum(weights * x) without making the product.
+
+    einsum's loop takes 56 us for (1024, 1000) float32, np.sum's pairwise one 171 us
+    (and the product array 170 us more); but einsum's running sums drift on long rows
+    (float32 relative error 3e-7 at 4096 terms, 7e-6 at 10**6, against 6e-8 pairwise),
+    so long rows keep np.sum.
+    """
+    if x.shape[-1] > 4096:
+        return xp.sum(x if weights is None else weights * x, axis=-1)
+    return xp.einsum("...j->...", x) if weights is None else \
+        xp.einsum("...j,...j->...", weights, x)
+
+
 def _xent_fwd(xp: Any, features: Any, labels: Any) -> tuple:
-    log_p = _log_softmax_fwd(xp, features, axis=-1)
-    return -xp.sum(labels * log_p, axis=-1), xp.exp(log_p) - labels
+    shifted = features - xp.max(features, axis=-1, keepdims=True)
+    back = xp.exp(shifted)
+    total = _row_sums(xp, back)[..., None]
+    minus_log_p = xp.subtract(xp.log(total), shifted, out=shifted)
+    xp.divide(back, total, out=back)
+    back -= labels
+    return _row_sums(xp, minus_log_p, labels), back
 
 
 def _softmax_vjp(gb: Tensor, features: Tensor) -> Tensor:
@@ -238,11 +263,15 @@ def _sparse_fwd(xp: Any, features: Any, labels: Any) -> tuple:
         raise invalid_argument("SparseSoftmaxCrossEntropyWithLogits", (
             f"Received a label value of {int(labels[bad].flat[0])} which is outside the valid "
             f"range of [0, {n}).  Label values: {shown}"))
-    log_p = _log_softmax_fwd(xp, features, axis=-1)
+    top = xp.max(features, axis=-1, keepdims=True)
+    back = xp.subtract(features, top)  # see _xent_fwd: the one new array of its size
+    xp.exp(back, out=back)
+    total = _row_sums(xp, back)[..., None]
+    xp.divide(back, total, out=back)
     at = labels[..., None].astype(np.intp)
-    back = xp.exp(log_p)
     xp.put_along_axis(back, at, xp.take_along_axis(back, at, axis=-1) - 1, axis=-1)
-    return -xp.take_along_axis(log_p, at, axis=-1)[..., 0], back
+    picked = xp.take_along_axis(features, at, axis=-1) - top  # the label's shifted logit
+    return (xp.log(total) - picked)[..., 0], back
 
 
 def _sparse_reference(features: Any, labels: Any) -> tuple:
