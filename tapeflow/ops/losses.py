@@ -263,15 +263,17 @@ def _sparse_fwd(xp: Any, features: Any, labels: Any) -> tuple:
         raise invalid_argument("SparseSoftmaxCrossEntropyWithLogits", (
             f"Received a label value of {int(labels[bad].flat[0])} which is outside the valid "
             f"range of [0, {n}).  Label values: {shown}"))
-    top = xp.max(features, axis=-1, keepdims=True)
+    top = features.max(axis=-1, keepdims=True)
     back = xp.subtract(features, top)  # see _xent_fwd: the one new array of its size
     xp.exp(back, out=back)
     total = _row_sums(xp, back)[..., None]
     xp.divide(back, total, out=back)
-    at = labels[..., None].astype(np.intp)
-    xp.put_along_axis(back, at, xp.take_along_axis(back, at, axis=-1) - 1, axis=-1)
-    picked = xp.take_along_axis(features, at, axis=-1) - top  # the label's shifted logit
-    return (xp.log(total) - picked)[..., 0], back
+    # The labels' entries, by (row, label) fancy indexing on (rows, classes) views:
+    # take/put_along_axis's wrappers cost ~20 us of a (64, 10) call.
+    rows, at = np.arange(labels.size), labels.reshape(-1)
+    back.reshape(-1, n)[rows, at] -= 1  # back is fresh and C-ordered: a view
+    picked = features.reshape(-1, n)[rows, at].reshape(labels.shape) - top[..., 0]
+    return xp.log(total[..., 0]) - picked, back
 
 
 def _sparse_reference(features: Any, labels: Any) -> tuple:
