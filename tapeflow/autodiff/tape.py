@@ -518,12 +518,21 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
     if consume:
         recording.records = []
     watched = recording.watched
-    src_ids = [_id_of(s) for s in sources]
+    # One loop per list (this fixed part is most of a small gradient's cost).
+    src_ids = []
+    reach = set()
     for s in sources:
-        value = s._tensor if type(s) is not Tensor and isinstance(s, Variable) else s
+        if type(s) is Tensor:
+            value, i = s, s._id
+        elif isinstance(s, Variable):
+            value, i = s._tensor, s._id
+        else:
+            value, i = s, _id_of(s)
+        src_ids.append(i)
+        if i and i in watched:
+            reach.add(i)
         if isinstance(value, Tensor) and value._value.dtype not in _DIFFERENTIABLE:
             _warn_dtype(s, "source")
-    reach = {i for i in src_ids if i and i in watched}
     # Forward sweep: keep only records that a source can reach.
     relevant = []
     for rec in records:
@@ -538,9 +547,10 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
     del records
     cot: dict[int, Tensor] = {}
     for t, seed in zip(targets, seeds):
-        tid = _id_of(t)
+        tid = t._id if type(t) is Tensor else _id_of(t)
         if tid in reach:
-            _accumulate(cot, tid, seed)
+            prev = cot.get(tid)
+            cot[tid] = seed if prev is None else arith.add(prev, seed)
     wanted = set(src_ids)
     captured: dict[int, Tensor] = {}
     pop = cot.pop
