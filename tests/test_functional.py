@@ -57,6 +57,25 @@ def test_hvp_and_hessian_match_analytic() -> None:
     np.testing.assert_allclose(hvp(loss, x, f64(v)).numpy(), h @ v, rtol=1e-10, atol=1e-12)
 
 
+def test_hvp_agrees_with_forward_over_reverse_and_none_without_dependence() -> None:
+    # hvp is reverse-over-forward; the accumulator around the gradient must agree.
+    rng = np.random.default_rng(3)
+    w, x, v = (f64(rng.normal(size=s)) for s in [(4, 3), (3,), (3,)])
+
+    def f(x):
+        return tf.reduce_sum(tf.tanh(tf.linalg.matvec(w, x)) ** 2) + tf.reduce_prod(tf.sin(x))
+
+    with tf.autodiff.ForwardAccumulator(x, v) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        g = tape.gradient(y, x)
+    np.testing.assert_allclose(hvp(f, x, v).numpy(), acc.jvp(g).numpy(), rtol=1e-12)
+    assert hvp(lambda x: tf.reduce_sum(w), x, v) is None
+    var = tf.Variable(x)
+    np.testing.assert_allclose(hvp(f, var, v).numpy(), acc.jvp(g).numpy(), rtol=1e-12)
+
+
 def test_compute_gradient_shapes_like_tf() -> None:
     theoretical, numerical = tf.test.compute_gradient(
         lambda x, y: tf.matmul(x, y), [np.ones((2, 3)), np.arange(6.0).reshape(3, 2)])
