@@ -2,6 +2,7 @@
 
     python benchmarks/overhead.py            # prints a Markdown table
     python benchmarks/overhead.py --check    # exit 1 if a budget is missed
+    python benchmarks/overhead.py --breakdown  # and where a recorded op's time goes
 
 Each case is a chain of ``--ops`` ops (100 by default) on a (2, 2) float32
 tensor, so the figures are Python overhead, not arithmetic:
@@ -155,11 +156,62 @@ def check_gradients(ops: int, x: tf.Tensor, w: tf.Tensor, x_np: np.ndarray,
         np.testing.assert_allclose(timed[name][2]().numpy(), baseline[name][1](), rtol=1e-5)
 
 
+def _best_us(fn: Callable[[], object], repeat: int, per: int = 1) -> float:
+    """Minimum over ``repeat`` timeit runs, in microseconds per call (/ ``per``)."""
+    timer = timeit.Timer(fn)
+    number = timer.autorange()[0]
+    return min(timer.repeat(repeat, number)) / number / per * 1e6
+
+
+def breakdown(ops: int, x: tf.Tensor, w: tf.Tensor, x_np: np.ndarray, w_np: np.ndarray,
+              repeat: int) -> None:
+    """Where a recorded ``y * w`` and its backward step go, each part timed alone
+    (minimum of ``repeat`` runs; no profiler, whose own overhead would swamp parts
+    this small)."""
+    from tapeflow.autodiff import tape as tape_mod
+
+    op = tf.multiply.op
+    numpy_us = _best_us(lambda: x_np * w_np, repeat)
+    direct_us = _best_us(lambda: tf.multiply(x, w), repeat)
+    operator_us = _best_us(lambda: x * w, repeat)
+    tape = tf.GradientTape()
+    tape.__enter__()
+    tape.watch(x)
+    out = x * w
+    records = tape._tape.records
+
+    def record() -> None:
+        tape_mod.record(op, (x, w), out, None)
+        if len(records) > 10_000:
+            records.clear()
+
+    record_us = _best_us(record, repeat)
+    tape.__exit__(None, None, None)
+    with tf.GradientTape(persistent=True) as chain_tape:
+        chain_tape.watch(x)
+        y = x
+        for _ in range(ops):
+            y = y * w
+    backward_us = _best_us(lambda: chain_tape.gradient(y, x), repeat, ops)
+    print(f"\nWhere a recorded `y * w` goes (µs, best of {repeat}; each part timed alone):\n")
+    print("| part | µs |\n|---|--:|")
+    rows = [("NumPy `x * w` on the arrays", numpy_us),
+            ("`tf.multiply(x, w)`, no tape (runner: checks, call, wrap)", direct_us),
+            ("`x * w`, no tape (adds Python's operator dispatch)", operator_us),
+            ("`record(...)` alone, the tape watching x", record_us),
+            ("backward, per record: one VJP multiply + the walk", backward_us),
+            ("  of which the walk (backward less one `tf.multiply`)", backward_us - direct_us)]
+    for label, us in rows:
+        print(f"| {label} | {us:.2f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ops", type=int, default=100, help="ops per chain (100)")
     parser.add_argument("--repeat", type=int, default=7, help="timeit repeats (7)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the parts of a recorded op and its backward step")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -195,6 +247,8 @@ def main() -> int:
     print(f"| `import` (ms, fresh interpreter) | {numpy_s * 1e3:.0f} | {ours_s * 1e3:.0f} | "
           f"+{(ours_s - numpy_s) * 1e3:.0f} ms | <= +{IMPORT_BUDGET_S * 1e3:.0f} ms | "
           f"{'ok' if ok else 'OVER'} |")
+    if args.breakdown:
+        breakdown(args.ops, x, w, x_np, w_np, args.repeat)
     return 1 if args.check and missed else 0
 
 
