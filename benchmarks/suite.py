@@ -24,7 +24,10 @@ compares the result with that reference (float32: rtol and atol 1e-4, atol
 relative to the largest reference entry; float64: 1e-9).  A case that disagrees is
 reported as FAILED and not timed; one the library lacks is skipped with a note.
 Then it warms the cases up and times them in turns, ``--repeat`` samples
-each, every sample a loop of about 0.1 s.  The runner launches the workers
+each, every sample a loop of about 0.1 s (or one call, for a case slower than
+that); a column may cap its samples per launch (``"samples"`` in
+``WORKLOADS``: the 200,000-op scalar chain takes one a launch, so its
+samples are the rounds).  The runner launches the workers
 ``--rounds`` times, the libraries in a different order each round, so that a
 busy moment on a shared machine is spread over all of them; the tables give
 the median (and the minimum) of all samples, ratios being ratios of medians,
@@ -80,12 +83,17 @@ NAMES = {"numpy": "NumPy", "tapeflow": "tapeflow", "tensorflow": "TensorFlow",
          "jax": "JAX", "torch": "PyTorch", "autograd": "autograd"}
 
 OPS = 100            # workload 1: multiplies in the chain
-STEPS = 10_000       # workload 4: steps of y = y * c + s, two ops each
+CHAIN_STEPS = (10_000, 100_000)  # workload 4: steps of y = y * c + s, two ops each
+CHAIN_COLS = {steps: f"fwd+bwd, {2 * steps:,} ops" for steps in CHAIN_STEPS}
+# (row, steps) not timed, with seconds a sample measured on the machine of results.md
+CHAIN_TOO_SLOW = {("TensorFlow", CHAIN_STEPS[1]): 8, ("JAX (eager)", CHAIN_STEPS[1]): 27}
 JAC_SIZES = (64, 256)
 HVP_N = 1000
 SAMPLE_S = 0.1       # seconds per timing sample (a loop of several calls)
 
-# name: title, threads, unit, seconds -> unit factor, columns, how ratios are taken
+# name: title, threads, unit, seconds -> unit factor (one, or one per column), columns,
+# how ratios are taken, and optionally "samples": at most so many samples per launch of a
+# column (for the slow ones; the rounds still add theirs)
 WORKLOADS: dict[str, dict[str, Any]] = {
     "overhead": {
         "title": f"Op overhead: (2, 2) float32, a chain of {OPS} multiplies `y = y * w`",
@@ -139,14 +147,23 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         ),
     },
     "chain": {
-        "title": f"Scalar chain: {STEPS:,} steps of `y = y * c + s` ({2 * STEPS:,} ops), "
+        "title": f"Scalar chain of `y = y * c + s`, {2 * CHAIN_STEPS[0]:,} and "
+                 f"{2 * CHAIN_STEPS[1]:,} ops ({CHAIN_STEPS[0]:,} and {CHAIN_STEPS[1]:,} steps), "
                  "float64, forward + backward",
-        "threads": 1, "unit": "µs/op", "scale": 1e6 / (2 * STEPS),
-        "cols": ("fwd+bwd",), "baseline": {"fwd+bwd": "fwd+bwd"},
+        "threads": 1, "unit": "µs/op",
+        "scale": {col: 1e6 / (2 * steps) for steps, col in CHAIN_COLS.items()},
+        "cols": tuple(CHAIN_COLS.values()),
+        "baseline": {col: col for col in CHAIN_COLS.values()},
+        # one call is a sample there: ~0.15 s (NumPy) to ~2.5 s (autograd)
+        "samples": {CHAIN_COLS[CHAIN_STEPS[1]]: 1},
         "notes": (
             "0-d float64 tensors (JAX with `jax_enable_x64`); the gradient of the last y with "
-            "respect to the first. NumPy: the forward loop and a backward loop `g = g * c` "
-            "on 0-d arrays. Time per op, two ops a step.",
+            f"respect to the first, c^steps with c = 0.9999 (c^{CHAIN_STEPS[1]:,} ≈ "
+            f"{0.9999 ** CHAIN_STEPS[1]:.2g}). NumPy: the forward loop and a backward loop "
+            "`g = g * c` on 0-d arrays. Time per op, two ops a step.",
+            f"The {2 * CHAIN_STEPS[1]:,}-op column: one sample per round, so its median is of "
+            "the rounds' samples; rows whose one call takes several seconds there are skipped "
+            f"and keep their {2 * CHAIN_STEPS[0]:,}-op figure.",
         ),
     },
     "hvp": {
@@ -154,7 +171,8 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "threads": 1, "unit": "µs", "scale": 1e6,
         "cols": ("hvp",), "baseline": {"hvp": "hvp"},
         "notes": (
-            "tapeflow `tf.autodiff.hvp` (forward-over-reverse); TensorFlow a "
+            "tapeflow `tf.autodiff.hvp` (reverse-over-forward, which measures faster than "
+            "forward-over-reverse in tapeflow); TensorFlow a "
             "`ForwardAccumulator` over a `GradientTape`; JAX `jax.jvp` of `jax.grad`; PyTorch "
             "`torch.func.jvp` of `torch.func.grad`; autograd `hessian_vector_product` "
             "(reverse-over-reverse: autograd has no forward-over-reverse helper). NumPy: the "
@@ -309,12 +327,12 @@ def chain_data() -> dict[str, np.ndarray]:
     return {"x": np.array(0.5), "c": np.array(0.9999), "s": np.array(0.001)}
 
 
-def np_scalar_chain(x: np.ndarray, c: np.ndarray, s: np.ndarray) -> Any:
+def np_scalar_chain(x: np.ndarray, c: np.ndarray, s: np.ndarray, steps: int) -> Any:
     y = x
-    for _ in range(STEPS):
+    for _ in range(steps):
         y = y * c + s
     g = np.array(1.0)
-    for _ in range(STEPS):
+    for _ in range(steps):
         g = g * c  # d(y * c + s)/dy = c
     return g
 
@@ -374,7 +392,7 @@ def references(workload: str) -> tuple[dict, dict]:
         return d, ref
     if workload == "chain":
         d = chain_data()
-        return d, {"fwd+bwd": d["c"] ** STEPS}
+        return d, {col: d["c"] ** steps for steps, col in CHAIN_COLS.items()}
     if workload == "hvp":
         d = hvp_data()
         return d, {"hvp": np_hvp(d["x"].astype(np.float64), d["v"].astype(np.float64))}
@@ -422,8 +440,9 @@ def mismatch(got: Any, ref: Any) -> str | None:
     return None
 
 
-def run_cases(cases: list, refs: dict, repeat: int) -> list[dict]:
-    """Check every case, then time the good ones in turns."""
+def run_cases(cases: list, refs: dict, repeat: int, caps: dict) -> list[dict]:
+    """Check every case, then time the good ones in turns: ``repeat`` samples each, or
+    ``caps[col]`` where fewer."""
     rows, timed = [], []
     for row, col, build in cases:
         out = {"row": row, "col": col}
@@ -449,11 +468,24 @@ def run_cases(cases: list, refs: dict, repeat: int) -> list[dict]:
         once = time.perf_counter() - start
         number = max(1, min(100_000, round(SAMPLE_S / max(once, 1e-9))))
         out.update(status="ok", times=[])
-        timed.append((timeit.Timer(fn), number, out["times"]))
+        timed.append((timeit.Timer(fn), number, out["times"], min(repeat, caps.get(col, repeat))))
     for _ in range(repeat):
-        for timer, number, times in timed:
-            times.append(timer.timeit(number) / number)
+        for timer, number, times, samples in timed:
+            if len(times) < samples:
+                times.append(timer.timeit(number) / number)
     return rows
+
+
+def chain_cases(row: str, fwd_bwd: Callable[[int], Any]) -> list:
+    """One case per chain length, ``fwd_bwd(steps)`` returning the gradient; a row too
+    slow for a length (``CHAIN_TOO_SLOW``) is skipped there."""
+    def build(steps: int) -> Callable:
+        seconds = CHAIN_TOO_SLOW.get((row, steps))
+        if seconds:
+            raise Skip(f"~{seconds} s a sample; its {2 * CHAIN_STEPS[0]:,}-op figure stands")
+        return partial(fwd_bwd, steps)
+
+    return [(row, col, partial(build, steps)) for steps, col in CHAIN_COLS.items()]
 
 
 def numpy_cases(workload: str, d: dict) -> tuple[str, list]:
@@ -478,8 +510,8 @@ def numpy_cases(workload: str, d: dict) -> tuple[str, list]:
                       ("NumPy", f"n={n} gradient", lambda W=W, x=x: lambda: np_gradient(W, x))]
         return np.__version__, cases
     if workload == "chain":
-        return np.__version__, [
-            ("NumPy", "fwd+bwd", lambda: lambda: np_scalar_chain(d["x"], d["c"], d["s"]))]
+        return np.__version__, chain_cases(
+            "NumPy", partial(np_scalar_chain, d["x"], d["c"], d["s"]))
     if workload == "tutorial":
         return np.__version__, [
             ("NumPy", "first order", lambda: lambda: np_first_order(d["x"])),
@@ -610,15 +642,15 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
     if workload == "chain":
         x, c, s = const(d["x"]), const(d["c"]), const(d["s"])  # float64 scalars
 
-        def fwd_bwd():
+        def fwd_bwd(steps):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 y = x
-                for _ in range(STEPS):
+                for _ in range(steps):
                     y = y * c + s
             return tape.gradient(y, x)
 
-        return [(row, "fwd+bwd", lambda: fwd_bwd)]
+        return chain_cases(row, fwd_bwd)
 
     if workload == "tutorial":
         return tutorial_tf_cases(tf, row)
@@ -630,7 +662,7 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
         return tf.reduce_sum(tf.square(tf.tanh(x)) * x)
 
     def hvp():
-        if not is_tf:  # tapeflow has the helper (forward-over-reverse)
+        if not is_tf:  # tapeflow has the helper (reverse-over-forward)
             need("autodiff.hvp")
             return lambda: tf.autodiff.hvp(f, x, v)
         need("autodiff.ForwardAccumulator")
@@ -768,16 +800,19 @@ def jax_cases(workload: str, d: dict) -> tuple[str, list]:
     if workload == "chain":
         x, c, s = (jnp.asarray(d[k]) for k in ("x", "c", "s"))
 
-        def chain(y):
-            for _ in range(STEPS):
+        def chain(y, steps):
+            for _ in range(steps):
                 y = y * c + s
             return y
 
-        def no_jit():
-            raise Skip(f"jit of a {2 * STEPS:,}-op unrolled chain not timed (compile time)")
+        def fwd_bwd(steps):
+            return jax.block_until_ready(jax.grad(chain)(x, steps))
 
-        return jax.__version__, [(eager, "fwd+bwd", lambda: synced(lambda: jax.grad(chain)(x))),
-                                 (jit, "fwd+bwd", no_jit)]
+        def no_jit(steps):
+            raise Skip(f"jit of a {2 * steps:,}-op unrolled chain not timed (compile time)")
+
+        return jax.__version__, chain_cases(eager, fwd_bwd) + [
+            (jit, col, partial(no_jit, steps)) for steps, col in CHAIN_COLS.items()]
 
     if workload == "tutorial":
         x, v = jnp.asarray(d["x"]), jnp.asarray(d["v"])
@@ -888,13 +923,13 @@ def torch_cases(workload: str, d: dict) -> tuple[str, list]:
     if workload == "chain":
         x, c, s = leaf(d["x"]), torch.from_numpy(d["c"]), torch.from_numpy(d["s"])
 
-        def fwd_bwd():
+        def fwd_bwd(steps):
             y = x
-            for _ in range(STEPS):
+            for _ in range(steps):
                 y = y * c + s
             return torch.autograd.grad(y, x)[0]
 
-        return torch.__version__, [(row, "fwd+bwd", lambda: fwd_bwd)]
+        return torch.__version__, chain_cases(row, fwd_bwd)
 
     if workload == "tutorial":
         x, v = leaf(d["x"]), leaf(d["v"])
@@ -980,12 +1015,12 @@ def autograd_cases(workload: str, d: dict) -> tuple[str, list]:
     if workload == "chain":
         c, s = d["c"], d["s"]
 
-        def chain(y):
-            for _ in range(STEPS):
+        def chain(y, steps):
+            for _ in range(steps):
                 y = y * c + s
             return y
 
-        return ver, [(row, "fwd+bwd", lambda: lambda: autograd.grad(chain)(d["x"]))]
+        return ver, chain_cases(row, lambda steps: autograd.grad(chain)(d["x"], steps))
 
     if workload == "tutorial":
         first = autograd.grad(lambda x: anp.sum(x) * anp.sum(x))
@@ -1022,7 +1057,8 @@ def worker(lib: str, workload: str, repeat: int) -> dict:
     data, refs = references(workload)
     version, cases = CASES[lib](workload, data)
     return {"lib": lib, "version": version, "python": platform.python_version(),
-            "numpy": np.__version__, "rows": run_cases(cases, refs, repeat)}
+            "numpy": np.__version__,
+            "rows": run_cases(cases, refs, repeat, WORKLOADS[workload].get("samples", {}))}
 
 
 def _version_only(fn: Callable) -> Callable:
@@ -1100,13 +1136,16 @@ def render(name: str, rows: list[str], cells: dict, status: dict, extra: dict,
            lib_notes: list[str]) -> tuple[str, list]:
     """One workload's Markdown table, and (row, col, ratio) triples for the chart."""
     spec = WORKLOADS[name]
-    unit, scale, cols = spec["unit"], spec["scale"], spec["cols"]
+    unit, cols = spec["unit"], spec["cols"]
     chart = []
+
+    def scale(col):
+        return spec["scale"][col] if isinstance(spec["scale"], dict) else spec["scale"]
 
     def value(row, col):
         key = (row, col)
         if status.get(key) == "ok":
-            return cells[key] * scale
+            return cells[key] * scale(col)
         return None
 
     def cell(row, col, ratio):
@@ -1116,7 +1155,7 @@ def render(name: str, rows: list[str], cells: dict, status: dict, extra: dict,
             return "—"
         if st != "ok":
             return "FAILED" if st == "FAILED" else "skipped"
-        text = f"{fmt(cells[key] * scale)} ({fmt(min(extra['samples'][key]) * scale)})"
+        text = f"{fmt(value(row, col))} ({fmt(min(extra['samples'][key]) * scale(col))})"
         if ratio is not None:
             text += f", {ratio:.3g}x"
         return text
@@ -1261,8 +1300,10 @@ def measure(name: str, libs: list[str], rounds: int, repeat: int) -> dict:
             else:
                 results.append(res)
     load.append(loadavg())
+    caps = {col: min(repeat, n) for col, n in WORKLOADS[name].get("samples", {}).items()}
     return {"when": began.isoformat(sep=" ", timespec="minutes"), "load": load,
-            "rounds": rounds, "repeat": repeat, "results": results, "errors": errors}
+            "rounds": rounds, "repeat": repeat, "caps": caps, "results": results,
+            "errors": errors}
 
 
 def report(run: dict, out: Path, merged: bool = False) -> str:
@@ -1282,10 +1323,13 @@ def report(run: dict, out: Path, merged: bool = False) -> str:
                       for lib, info in m.get("versions", {}).items() if info != versions.get(lib)]
         text, charts[name] = render(name, rows, cells, status, extra, lib_notes)
         load = " → ".join(f"{v:.2f}" for v in m["load"] if v is not None) or "unknown"
+        caps = "; ".join(f"{n} for {col}" for col, n in m.get("caps", {}).items()
+                         if n < m["repeat"])
+        caps = f" ({caps})" if caps else ""
         text = text.replace(
             " thread(s).",
             f" thread(s). Measured {m['when']}, load average (1 min) {load}; "
-            f"rounds: {m['rounds']}, samples per round: {m['repeat']}.", 1)
+            f"rounds: {m['rounds']}, samples per round: {m['repeat']}{caps}.", 1)
         sections.append(text)
     chart_note = draw_chart(charts, out.with_suffix(".png"))
     header = ["# tapeflow against other frameworks", "",
