@@ -105,56 +105,39 @@ class Variable:
         Variable's Tensor holds it (3 references to the Tensor here: the
         attribute, the local name and getrefcount's argument; 2 to the array).
         """
-        buf = self._own_buffer()
-        if buf is None:
-            self._tensor = wrap(np.array(self._tensor._value, copy=True, order="C"))
-            buf = self._tensor._value
-        return buf
-
-    def _own_buffer(self) -> np.ndarray | None:
-        """The value's buffer if nothing but this Variable holds it (see
-        ``_writable_buffer``), else None: assignments then write in place."""
         t = self._tensor
         if sys.getrefcount(t) > 3 or sys.getrefcount(t._value) > 2 \
                 or not t._value.flags.writeable or not t._value.flags.owndata \
                 or not t._value.flags.c_contiguous:
-            return None
+            t = self._tensor = wrap(np.array(t._value, copy=True, order="C"))
         return t._value
 
-    # The assignments write into the buffer when it is the Variable's alone (no
-    # new array: ``v.assign_sub(lr * g)`` on a large weight allocated a second
-    # copy of it), and into a new array when a Tensor handed out still holds it.
+    # The assignments make a new buffer (a Tensor handed out keeps the old one).
+    # Writing in place when the buffer is the Variable's alone saves one
+    # weight-sized array, but measured slower: in the small MLP benchmark's
+    # ``v.assign_sub(lr * g)`` step 0.55 -> 0.92 ms (the large one 160 -> 180 ms),
+    # as glibc then returns the freed top of the heap to the system every step
+    # and the next step's arrays page-fault (MALLOC_TRIM_THRESHOLD_ hides it).
+    # Optimizers update in place through _writable_buffer instead.
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None,
                read_value: bool = True) -> Variable | None:
         """Replace the value (shape and dtype must match); returns the Variable."""
         arr = self._new_value(value, "AssignVariableOp")
-        buf = self._own_buffer()
-        if buf is None:
-            self._tensor = wrap(np.array(arr, copy=True, order="C"))
-        else:
-            np.copyto(buf, arr)
+        self._tensor = wrap(np.array(arr, copy=True, order="C"))
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Add ``delta`` to the value; returns the Variable."""
         arr = self._new_value(delta, "AssignAddVariableOp")
-        buf = self._own_buffer()
-        if buf is None:
-            self._tensor = wrap(self._tensor._value + arr)
-        else:
-            np.add(buf, arr, out=buf)
+        self._tensor = wrap(self._tensor._value + arr)
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Subtract ``delta`` from the value; returns the Variable."""
         arr = self._new_value(delta, "AssignSubVariableOp")
-        buf = self._own_buffer()
-        if buf is None:
-            self._tensor = wrap(self._tensor._value - arr)
-        else:
-            np.subtract(buf, arr, out=buf)
+        self._tensor = wrap(self._tensor._value - arr)
         return self if read_value else None
 
     # -- properties --------------------------------------------------------
