@@ -6,6 +6,7 @@ Every declaration names its samples; the table test
 
 from __future__ import annotations
 
+import math
 import sys
 import zlib
 from collections.abc import Sequence
@@ -25,15 +26,18 @@ class _Stream:
     def __init__(self, seed: int) -> None:
         self.count = seed
 
-    def floats(self, n: int) -> np.ndarray:
-        k = np.arange(self.count, self.count + n, dtype=np.float64)
+    def floats(self, n: int) -> list[float]:
+        # Plain Python floats: samples are a few numbers each, and some 800 of
+        # them are drawn at import (NumPy calls on tiny arrays cost ~4x more).
+        start = self.count
         self.count += n
-        frac = np.modf(np.sin(k * 0.6180339887498949 + 0.5) * 43758.5453123)[0]
-        return np.abs(frac)
+        return [abs(math.modf(math.sin(k * 0.6180339887498949 + 0.5) * 43758.5453123)[0])
+                for k in range(start, start + n)]
 
     def uniform(self, low: float, high: float, size: tuple) -> np.ndarray:
-        n = int(np.prod(size, dtype=np.int64))
-        return (low + (high - low) * self.floats(n)).reshape(size)
+        span = high - low
+        return np.array([low + span * f for f in self.floats(math.prod(size))],
+                        dtype=np.float64).reshape(size)
 
     def integers(self, low: int, high: int, size: Any) -> np.ndarray:
         size = (size,) if isinstance(size, int) else tuple(size)
