@@ -8,8 +8,8 @@ while it is 0 step 4 costs one global load.  The recorders themselves (the
 tape module) check the thread-local stack, so a tape in another thread only
 sends ops here down the slower path, never onto its tape.
 
-Measured on the 2-core dev machine, (2, 2) float32 multiply:
-NumPy 300 ns, this path about 560 ns (see benchmarks/overhead.py).
+Measured on the 2-core dev machine, (2, 2) float32 multiply: NumPy 0.32 µs,
+this path 0.69 µs, recording 0.8 µs more (benchmarks/overhead.py --breakdown).
 """
 
 from __future__ import annotations
