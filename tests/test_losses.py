@@ -188,3 +188,25 @@ def test_log_softmax_leaves_its_input_unchanged() -> None:
     out = tf.nn.log_softmax(xt)
     np.testing.assert_array_equal(xt.numpy(), x)
     np.testing.assert_allclose(out.numpy(), np.log(softmax(x.astype(np.float64))), rtol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_transposed_logits_of_rank_three(sparse: bool) -> None:
+    # Logits that arrive Fortran-ordered (a transpose's view): the forwards make
+    # their own C-ordered arrays, so the in-place label update lands in the output.
+    rng = np.random.default_rng(5)
+    x = np.transpose(rng.normal(size=(6, 4, 3)))  # (3, 4, 6), not C-contiguous
+    labels = rng.integers(0, 6, (3, 4))
+    onehot = np.eye(6)[labels]
+    p = np.exp(x - x.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    xt = tf.transpose(tf.constant(np.ascontiguousarray(np.transpose(x))), (2, 1, 0))
+    assert not xt._value.flags.c_contiguous
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        if sparse:
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=xt)
+        else:
+            loss = tf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=xt)
+    np.testing.assert_allclose(loss.numpy(), -np.log((p * onehot).sum(-1)), rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), p - onehot, atol=1e-12)

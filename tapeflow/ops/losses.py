@@ -264,14 +264,16 @@ def _sparse_fwd(xp: Any, features: Any, labels: Any) -> tuple:
             f"Received a label value of {int(labels[bad].flat[0])} which is outside the valid "
             f"range of [0, {n}).  Label values: {shown}"))
     top = features.max(axis=-1, keepdims=True)
-    back = xp.subtract(features, top)  # see _xent_fwd: the one new array of its size
+    # See _xent_fwd: the one new array of its size; C order, so that the
+    # (rows, classes) view below is a view (logits may come transposed).
+    back = xp.subtract(features, top, order="C")
     xp.exp(back, out=back)
     total = _row_sums(xp, back)[..., None]
     xp.divide(back, total, out=back)
     # The labels' entries, by (row, label) fancy indexing on (rows, classes) views:
     # take/put_along_axis's wrappers cost ~20 us of a (64, 10) call.
     rows, at = np.arange(labels.size), labels.reshape(-1)
-    back.reshape(-1, n)[rows, at] -= 1  # back is fresh and C-ordered: a view
+    back.reshape(-1, n)[rows, at] -= 1
     picked = features.reshape(-1, n)[rows, at].reshape(labels.shape) - top[..., 0]
     return xp.log(total[..., 0]) - picked, back
 
