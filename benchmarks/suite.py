@@ -171,8 +171,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "threads": 1, "unit": "µs", "scale": 1e6,
         "cols": ("hvp",), "baseline": {"hvp": "hvp"},
         "notes": (
-            "tapeflow `tf.autodiff.hvp` (reverse-over-forward, which measures faster than "
-            "forward-over-reverse in tapeflow); TensorFlow a "
+            "tapeflow `tf.autodiff.hvp` (forward-over-reverse); TensorFlow a "
             "`ForwardAccumulator` over a `GradientTape`; JAX `jax.jvp` of `jax.grad`; PyTorch "
             "`torch.func.jvp` of `torch.func.grad`; autograd `hessian_vector_product` "
             "(reverse-over-reverse: autograd has no forward-over-reverse helper). NumPy: the "
@@ -662,7 +661,7 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
         return tf.reduce_sum(tf.square(tf.tanh(x)) * x)
 
     def hvp():
-        if not is_tf:  # tapeflow has the helper (reverse-over-forward)
+        if not is_tf:  # tapeflow has the helper (forward-over-reverse)
             need("autodiff.hvp")
             return lambda: tf.autodiff.hvp(f, x, v)
         need("autodiff.ForwardAccumulator")
