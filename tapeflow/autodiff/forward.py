@@ -100,15 +100,6 @@ def _forward(accs: list, op: Any, inputs: tuple, out: Any, params: Any) -> None:
             tangents[_give_id(out)] = _shape_like(result, out)
 
 
-def _tangent_of(tangents: dict, x: Any) -> Tensor | None:
-    if type(x) is not Tensor or not x._id:
-        return None
-    t = tangents.get(x._id)
-    if t is not None and x._value.dtype not in _DIFFERENTIABLE:
-        return None  # TF: an integer primal keeps its tangent, its results get none
-    return t
-
-
 def _tensors(inputs: tuple) -> tuple:
     """The inputs with Python scalars as tensors of the other inputs' dtype.
 
