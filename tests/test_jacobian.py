@@ -131,3 +131,49 @@ def test_hessian_by_nested_jacobian() -> None:
     # f = x0 (sin x0 + sin x1)
     want = [[2 * np.cos(a) - a * np.sin(a), np.cos(b)], [np.cos(b), -a * np.sin(b)]]
     np.testing.assert_allclose(hess.numpy(), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("side", ["matvec", "vecmat"])
+def test_diagonal_cotangent_stacks_take_the_scaling_path_with_gemm_values(side, monkeypatch):
+    # A Jacobian's identity seeds stay diagonal through elementwise rules; the
+    # matmul rule then scales the matrix instead of a GEMM (linalg._scaled).
+    # Its values must be the GEMM's, and a non-finite matrix (0 * inf in the
+    # GEMM) or a non-diagonal stack must take the GEMM.
+    from tapeflow.ops import linalg
+    taken = []
+    scaled = linalg._scaled
+    monkeypatch.setattr(linalg, "_scaled", lambda *a, **k: taken.append(
+        scaled(*a, **k) is not None) or scaled(*a, **k))
+    rng = np.random.default_rng(4)
+    w, x = rng.normal(size=(32, 32)), rng.normal(size=32)
+
+    def jac(w, x, fn=tf.tanh):
+        w, x = f64(w), f64(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            if side == "matvec":
+                y = fn(tf.linalg.matvec(w, x))
+            else:
+                y = fn(tf.squeeze(tf.matmul(x[None, :], w), 0))
+        return tape.jacobian(y, x).numpy()
+
+    wt = w if side == "matvec" else w.T
+    want = (1 - np.tanh(wt @ x) ** 2)[:, None] * wt
+    np.testing.assert_allclose(jac(w, x), want, rtol=1e-12, atol=1e-15)
+    assert taken[-1]  # the diagonal stack was scaled, not multiplied
+    w_bad = w.copy()
+    w_bad[3, 5] = np.inf
+    with np.errstate(invalid="ignore", over="ignore"):  # the GEMM's 0 * inf
+        got = jac(w_bad, x)
+    assert not taken[-1]  # the GEMM: its NaNs are the reference semantics
+    with np.errstate(invalid="ignore", over="ignore"):
+        wt_bad = w_bad if side == "matvec" else w_bad.T
+        y = np.tanh(wt_bad @ x)
+        stack = np.diag(1 - y ** 2)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(stack @ wt_bad))
+    # a stack that is not diagonal (softmax mixes the rows): the GEMM, same values
+    p = jac(w, x, fn=tf.nn.softmax)
+    assert not taken[-1]
+    s = np.exp(wt @ x - (wt @ x).max())
+    s /= s.sum()
+    np.testing.assert_allclose(p, (np.diag(s) - np.outer(s, s)) @ wt, rtol=1e-10, atol=1e-13)

@@ -89,11 +89,36 @@ def _one_gemm(xp: Any, a: Any, b: Any) -> Any:
     if a.ndim == 2 and b.ndim > 2:
         # fold b's batch axes into columns: (k, B*n), one product, unfold.
         cols = xp.moveaxis(b, -2, 0).reshape(b.shape[-2], -1)
-        out = (a @ cols).reshape((a.shape[0],) + b.shape[:-2] + (b.shape[-1],))
+        prod = _scaled(cols, a, right=True)
+        out = (a @ cols if prod is None else prod).reshape(
+            (a.shape[0],) + b.shape[:-2] + (b.shape[-1],))
         return xp.moveaxis(out, 0, -2)
     if b.ndim == 2 and a.ndim > 2:
-        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
+        rows = a.reshape(-1, a.shape[-1])
+        prod = _scaled(rows, b, right=False)
+        return (rows @ b if prod is None else prod).reshape(a.shape[:-1] + (b.shape[-1],))
     return xp.matmul(a, b)
+
+
+def _scaled(d: Any, m: Any, right: bool) -> Any:
+    """``m @ d`` (``right``) or ``d @ m`` as a scaling when the folded batch ``d`` is a
+    square diagonal matrix, else None.
+
+    A Jacobian's seeds are the identity, and elementwise rules keep a stack of
+    cotangents diagonal, so a Jacobian through ``tanh(W @ x)`` reaches the
+    matmul with a diagonal stack: the product is then a column (row) scaling of
+    ``m``, not an n^3 GEMM (n = 256: 0.33 ms -> ~0.02 ms).  The same values:
+    the GEMM adds only exact zeros to each product, unless ``m`` holds inf or
+    NaN (0 * inf), so ``m`` must be finite.  Costs one count of nonzeros when
+    ``d`` is square (folded batches rarely are otherwise).
+    """
+    n = d.shape[0]
+    if d.shape[1] != n or n < 16 or type(d) is not np.ndarray or d.dtype != m.dtype:
+        return None
+    diag = d.diagonal()
+    if np.count_nonzero(d) != np.count_nonzero(diag) or not np.isfinite(m).all():
+        return None
+    return m * diag if right else diag[:, None] * m
 
 
 def _adj(flag: str) -> str:
