@@ -30,8 +30,6 @@ else:
 InvalidArgumentError = tf.errors.InvalidArgumentError
 tapeflow_only = pytest.mark.skipif(ORACLE, reason="a tapeflow extension")
 NAN, INF = float("nan"), float("inf")
-# These tests make NaN and Inf on purpose: NumPy says so as it computes them.
-pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
 
 
 @pytest.fixture

@@ -39,8 +39,6 @@ else:
     from tapeflow.ops import special as ops
 
 tapeflow_only = pytest.mark.skipif(ORACLE, reason="reads tapeflow internals")
-# NumPy warns where TF silently returns inf or nan (asin'(1), log(0), ...).
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 INF, NAN = np.inf, np.nan
 

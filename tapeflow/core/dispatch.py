@@ -14,6 +14,8 @@ this path 0.69 µs, recording 0.8 µs more (benchmarks/overhead.py --breakdown).
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +69,33 @@ def op_error(op: Any, inputs: Any, exc: BaseException) -> Exception:
 
 def _array(v: Any) -> Any:
     return v._value if isinstance(v, Tensor) else v
+
+
+def quiet(op: Any, inputs: Any, exc: BaseException, fwd: Callable, *args: Any,
+          **params: Any) -> Any:
+    """The forward call again with NumPy's floating-point warnings off, when the
+    first call failed only because such a warning was turned into an error
+    (``-W error``, ``simplefilter("error")``): TF computes inf and NaN
+    silently.  Any other failure becomes TF's error naming the op.  (Off the
+    hot path: an ``np.errstate`` around every call would cost ~1 µs an op.)
+    """
+    if isinstance(exc, RuntimeWarning) and FP_WARNING.match(str(exc)):
+        try:
+            with np.errstate(all="ignore"):
+                return fwd(*args, **params)
+        except Exception as again:
+            exc = again
+    raise op_error(op, inputs, exc) from None
+
+
+# NumPy's floating-point warnings.  Where they come from tapeflow's own frames
+# (runners, forward functions) they are filtered out, as TF computes inf and NaN
+# silently; warnings a user's own NumPy code raises are untouched, and a filter
+# the user adds later (``simplefilter("error")``) goes first: ``quiet`` then
+# re-runs the op silently.
+FP_WARNING = re.compile(r"(divide by zero|invalid value|overflow|underflow) encountered")
+warnings.filterwarnings("ignore", message=FP_WARNING.pattern, category=RuntimeWarning,
+                        module=r"tapeflow\.")
 
 
 def word(d: np.dtype) -> str:
@@ -197,7 +226,7 @@ def make(op, fwd, allowed):
         try:
             ov = fwd(v0_)
         except Exception as exc:
-            raise op_error(op, (in0_,), exc) from None
+            ov = quiet(op, (in0_,), exc, fwd, v0_)
         out = _new(Tensor)
         out._value = ov
         out._id = 0
@@ -237,7 +266,7 @@ def make(op, fwd, allowed, scalar_ok):
         try:
             ov = fwd(v0_, v1_)
         except Exception as exc:
-            raise op_error(op, (in0_, in1_), exc) from None
+            ov = quiet(op, (in0_, in1_), exc, fwd, v0_, v1_)
         out = _new(Tensor)
         out._value = ov
         out._id = 0
@@ -253,7 +282,8 @@ def make(op, fwd, allowed, scalar_ok):
 # Public functions wrap these runners, so the input keeps one fixed name: one
 # compile for all of them (~0.3 ms each at import).
 _UNARY_PARAMS_SRC = _UNARY_SRC.replace("{a}, name=None)", "{a}, **params)").replace(
-    "fwd(v0_)", "fwd(v0_, **params)").replace("out, None)", "out, params)")
+    "fwd(v0_)", "fwd(v0_, **params)").replace("fwd, v0_)", "fwd, v0_, **params)").replace(
+    "out, None)", "out, params)")
 
 _makers: dict = {}
 _FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
@@ -312,7 +342,7 @@ def generic_runner(op: Any) -> Callable:
         try:
             ov = fwd(values, **params) if variadic else fwd(*values, **params)
         except Exception as exc:
-            raise op_error(op, tensors, exc) from None
+            ov = quiet(op, tensors, exc, fwd, *([values] if variadic else values), **params)
         if n_out:
             out = tuple(_wrap(v) for v in ov)
         else:
