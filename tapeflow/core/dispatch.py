@@ -285,6 +285,37 @@ _UNARY_PARAMS_SRC = _UNARY_SRC.replace("{a}, name=None)", "{a}, **params)").repl
     "fwd(v0_)", "fwd(v0_, **params)").replace("fwd, v0_)", "fwd, v0_, **params)").replace(
     "out, None)", "out, params)")
 
+# Two inputs and static parameters (matmul, conv, gather ...): when both inputs
+# are Tensors, the generic path's conversions are skipped (matmul of (64, 128)
+# by (128, 10): 6.3 -> 4.8 us); anything else takes exactly the generic path.
+_BINARY_PARAMS_SRC = """
+def make(op, fwd, allowed):
+    same = op.same_dtype
+    check1 = op.n_checked > 1
+    def {fname}({a}, {b}, **params):
+        in0_ = {a}
+        in1_ = {b}
+        if type(in0_) is Tensor and type(in1_) is Tensor:
+            v0_ = in0_._value
+            v1_ = in1_._value
+            if (same and v0_.dtype is not v1_.dtype) or (allowed is not None and (
+                    v0_.dtype not in allowed or (check1 and v1_.dtype not in allowed))):
+                check_dtypes(op, (in0_, in1_), (v0_, v1_))
+        else:
+            (in0_, in1_), (v0_, v1_) = convert_inputs(op, (in0_, in1_))
+        try:
+            ov = fwd(v0_, v1_, **params)
+        except Exception as exc:
+            ov = quiet(op, (in0_, in1_), exc, fwd, v0_, v1_, **params)
+        out = _new(Tensor)
+        out._value = ov
+        out._id = 0
+        if recorders:
+            record_hook(op, (in0_, in1_), out, params)
+        return out
+    return {fname}
+"""
+
 _makers: dict = {}
 _FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
                                           "complex128"))
@@ -329,6 +360,11 @@ def binary_runner(op: Any) -> Callable:
 def unary_params_runner(op: Any) -> Callable:
     """``f(input_, **params)`` for a one-input op with static parameters."""
     return _generate(_UNARY_PARAMS_SRC, op, ("input_",))
+
+
+def binary_params_runner(op: Any) -> Callable:
+    """``f(input0_, input1_, **params)`` for a two-input op with static parameters."""
+    return _generate(_BINARY_PARAMS_SRC, op, ("input0_", "input1_"))
 
 
 def generic_runner(op: Any) -> Callable:

@@ -245,10 +245,11 @@ def _arr(x: Any) -> Any:
 
 def declare(op: OpDef) -> OpDef:
     """Register an OpDef and build its runner (the public function's engine)."""
-    if op.n_out or op.variadic or op.n_in not in (1, 2) or (op.has_params and op.n_in == 2):
+    if op.n_out or op.variadic or op.n_in not in (1, 2):
         op.run = dispatch.generic_runner(op)
     elif op.has_params:
-        op.run = dispatch.unary_params_runner(op)
+        op.run = dispatch.unary_params_runner(op) if op.n_in == 1 else \
+            dispatch.binary_params_runner(op)
     elif op.n_in == 1:
         op.run = dispatch.unary_runner(op)
     else:
