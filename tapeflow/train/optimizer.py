@@ -317,8 +317,10 @@ class Optimizer:
                 constants = constants_by_dtype[dt] = self._step_constants(dt, keras_cast(lr, dt))
             decay = self.weight_decay is not None and self._use_weight_decay(v)
             index = self._indices[v._id]
-            if not chunked:  # a Keras-style update_step sees the whole variable
-                self._apply_one(index, g, v, w, constants, slice(None))
+            if not chunked or w.size <= _CHUNK:  # whole: part None (_state gives it all)
+                if decay:
+                    self._decay(w, dt, constants[0])
+                self._apply_one(index, g, v, w, constants, None)
                 continue
             # Chunk by chunk (see _CHUNK): the scratch arrays stay small and in cache.
             # (_writable_buffer is C-contiguous, so reshape(-1) is a view.)
@@ -327,11 +329,15 @@ class Optimizer:
                 part = slice(start, start + _CHUNK)
                 wp = flat_w[part]
                 if decay:
-                    (t,) = self._scratch_for(wp, 1)  # w -= w * wd * lr, before the step
-                    np.multiply(wp, keras_cast(self.weight_decay, dt), out=t)
-                    np.multiply(t, constants[0], out=t)
-                    np.subtract(wp, t, out=wp)
+                    self._decay(wp, dt, constants[0])
                 self._apply_one(index, flat_g[part], v, wp, constants, part)
+
+    def _decay(self, w: np.ndarray, dt: type, lr: Any) -> None:
+        """``w -= w * weight_decay * lr``, before the step (Keras, TF)."""
+        (t,) = self._scratch_for(w, 1)
+        np.multiply(w, keras_cast(self.weight_decay, dt), out=t)
+        np.multiply(t, lr, out=t)
+        np.subtract(w, t, out=w)
 
     def _accumulate(self, arrays: list, variables: list, lr: Any) -> None:
         """Gradient accumulation: add up ``steps - 1`` calls, apply the mean on the last."""
@@ -374,9 +380,11 @@ class Optimizer:
         return [a[:n].reshape(w.shape) for a in arrays[:count]]
 
     @staticmethod
-    def _state(variable: Variable, part: slice) -> np.ndarray:
-        """The chunk ``part`` of a state variable's buffer, to update in place."""
-        return variable._writable_buffer().reshape(-1)[part]
+    def _state(variable: Variable, part: slice | None) -> np.ndarray:
+        """The chunk ``part`` of a state variable's flat buffer (None: the whole
+        buffer, in its shape), to update in place."""
+        buf = variable._writable_buffer()
+        return buf if part is None else buf.reshape(-1)[part]
 
     def _before_updates(self) -> None:
         """Once per step, before the per-variable updates (Nadam's running product)."""
@@ -387,10 +395,11 @@ class Optimizer:
         return (lr,)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         """One variable's update (built-in optimizers: of its chunk ``part``, with
-        ``g`` and ``w`` that chunk of the flat gradient and buffer); the default
-        runs a Keras-style ``update_step`` on the whole variable."""
+        ``g`` and ``w`` that chunk of the flat gradient and buffer, or the whole of
+        them for None); the default runs a Keras-style ``update_step`` on the
+        whole variable."""
         self.update_step(wrap(g), variable, convert_to_tensor(constants[0]))
 
     def update_step(self, gradient: Tensor, variable: Variable, learning_rate: Tensor) -> None:
@@ -561,6 +570,8 @@ def _filter_empty_gradients(grads: Any, variables: list) -> tuple[list, list]:
 def _gradient_array(g: Any, v: Variable) -> np.ndarray:
     """``g`` as an array, or a clear error naming ``v`` if it cannot update ``v``."""
     arr = g._value if type(g) is Tensor else convert_to_tensor(g)._value
+    if arr.shape == v._tensor._value.shape and arr.dtype.kind in "biuf":
+        return arr  # the common case, checked without building TensorShape/DType objects
     want = v.dtype
     if arr.shape != tuple(v.shape):
         raise InvalidArgumentError(

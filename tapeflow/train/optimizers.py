@@ -57,7 +57,7 @@ class SGD(Optimizer):
         return lr, keras_cast(self.momentum, dt)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         lr, momentum = constants
         (t,) = self._scratch_for(w, 1)
         np.multiply(g, lr, out=t)                                  # lr * g
@@ -113,7 +113,7 @@ class Adam(Optimizer):
         return lr, alpha, dt(1 - self.beta_1), dt(1 - self.beta_2), dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         _, alpha, rest_1, rest_2, epsilon = constants
         m = self._state(self._momentums[index], part)
         v = self._state(self._velocities[index], part)
@@ -195,7 +195,7 @@ class RMSprop(Optimizer):
         return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon), dt(self.momentum)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         lr, rho, rest, epsilon, momentum = constants
         v = self._state(self._velocities[index], part)
         t, t2 = self._scratch_for(w)
@@ -253,7 +253,7 @@ class Adagrad(Optimizer):
         return lr, dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         lr, epsilon = constants
         acc = self._state(self._accumulators[index], part)
         t, t2 = self._scratch_for(w)
@@ -296,7 +296,7 @@ class Adadelta(Optimizer):
         return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon)
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         lr, rho, rest, eps = constants
         a = self._state(self._accumulated_grads[index], part)
         ad = self._state(self._accumulated_delta_vars[index], part)
@@ -364,7 +364,7 @@ class Nadam(Optimizer):
                 1 - u_product_t, 1 - np.power(beta_2, step), dt(self.epsilon))
 
     def _apply_one(self, index: int, g: np.ndarray, variable: Variable, w: np.ndarray,
-                   constants: tuple, part: slice) -> None:
+                   constants: tuple, part: slice | None) -> None:
         lr, rest_1, rest_2, u_t_1, rest_product_t_1, rest_u_t, rest_product_t, \
             bias_2, epsilon = constants
         m = self._state(self._momentums[index], part)
