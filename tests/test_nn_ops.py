@@ -134,6 +134,7 @@ CONV_CASES = [  # x shape, w shape, strides, padding, dilations
     ((1, 9, 8, 2), (3, 2, 2, 3), 2, "SAME", [2, 1]),
     ((1, 6, 5, 2), (3, 3, 2, 3), 2, [[0, 0], [1, 2], [0, 1], [0, 0]], None),
     ((1, 5, 5, 4), (3, 3, 2, 4), 1, "SAME", None),  # two groups
+    ((2, 7, 8, 4), (3, 2, 2, 6), [1, 2, 3, 1], "SAME", [1, 2]),  # groups, strides: col2im
     ((1, 8, 8, 2), (4, 4, 2, 3), 2, "SAME", None),  # even kernel: SAME pads more at the end
     ((1, 2, 2, 2), (3, 3, 2, 2), 1, "VALID", None),  # empty output, as TF
 ]

@@ -142,11 +142,39 @@ def _conv_backprop_input(dy: Any, w: Any, in_shape: tuple, spec: ConvSpec) -> An
     if 0 in dy.shape[1:3]:
         return np.zeros(in_shape, dy.dtype)
     g = _groups("Conv2DBackpropInput", c, w.shape)
+    if spec.strides != (1, 1) and min(min(p) for p in spec.pads) >= 0:
+        return _col2im_input(dy, w, in_shape, spec)
     flipped = w[::-1, ::-1].reshape(kh, kw, cg, g, o // g).transpose(0, 1, 4, 3, 2)
     eff = ((kh - 1) * spec.dilations[0] + 1, (kw - 1) * spec.dilations[1] + 1)
     pads = _transposed_pads((h, wd), dy.shape[1:3], eff, spec.strides, spec.pads)
     inner = ConvSpec((1, 1), spec.dilations, pads)
     return _conv(_dilate(dy, spec.strides), flipped.reshape(kh, kw, o // g, c), inner)
+
+
+def _col2im_input(dy: Any, w: Any, in_shape: tuple, spec: ConvSpec) -> Any:
+    """x's cotangent by col2im: ``dy`` times the transposed filter gives every
+    window's cotangent (pixels, taps), and each tap is added back at its shifted,
+    strided place in the padded input.  Cheaper than correlating the dilated
+    ``dy`` (``_conv_backprop_input``'s other path) when strides dilate ``dy``
+    with zeros: (32, 28, 28, 16) by (3, 3, 16, 32), stride 2, 5.4 -> 1.6 ms.  At
+    stride 1 the other path wins (5.0 against 7.8 ms): the nine shifted adds into
+    a strided destination cost more than the larger im2col copy."""
+    kh, kw, cg, o = w.shape
+    n, h, wd, c = in_shape
+    g = c // cg
+    (sh, sw), (dh, dw), ((pt, pb), (pl, pr)) = spec.strides, spec.dilations, spec.pads
+    oh, ow = dy.shape[1:3]
+    wg = w.reshape(kh, kw, cg, g, o // g).transpose(3, 0, 1, 2, 4).reshape(g, -1, o // g)
+    dyg = dy.reshape(n * oh * ow, g, o // g).transpose(1, 0, 2)
+    cols = np.matmul(dyg, wg.transpose(0, 2, 1)).reshape(g, n, oh, ow, kh, kw, cg)
+    dxp = np.zeros((n, h + pt + pb, wd + pl + pr, c), cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+        for j in range(kw):
+            tap = cols[:, :, :, :, i, j, :]  # (g, n, oh, ow, cg)
+            tap = tap[0] if g == 1 else tap.transpose(1, 2, 3, 0, 4).reshape(n, oh, ow, c)
+            dxp[:, rows, j * dw:j * dw + (ow - 1) * sw + 1:sw] += tap
+    return dxp[:, pt:pt + h, pl:pl + wd]
 
 
 def _conv_backprop_filter(x: Any, dy: Any, w_shape: tuple, spec: ConvSpec) -> Any:
