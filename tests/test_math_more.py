@@ -507,3 +507,21 @@ def test_complex_functions_on_real_inputs() -> None:
     np.testing.assert_array_equal(cx.imag(np.array([True])).numpy(), [False])
     raises(TypeError, "Cannot convert 0 to EagerTensor of dtype bool", cx.angle, np.array([True]))
     raises(InvalidArgumentError, "[Op:Abs]", cx.abs, np.array([True]))
+
+
+def test_segment_sums_of_wide_rows_equal_np_add_at() -> None:
+    # Segment sums scatter rows with repeated ids through ops/scatter_add.add_at
+    # (its rounds path from 65,536 elements in rows of 32 or more): the sums must
+    # be np.add.at's, bit for bit, with negative ids dropped.
+    rng = np.random.default_rng(11)
+    data = rng.standard_normal((3000, 40)).astype(np.float32)
+    ids = rng.integers(-1, 50, 3000).astype(np.int32)
+    want = np.zeros((60, 40), np.float32)
+    keep = ids >= 0
+    np.add.at(want, ids[keep], data[keep])
+    got = tf.math.unsorted_segment_sum(data, ids, 60).numpy()
+    np.testing.assert_array_equal(got, want)
+    sorted_ids = np.sort(np.abs(ids))
+    want = np.zeros((50, 40), np.float32)
+    np.add.at(want, sorted_ids, data)
+    np.testing.assert_array_equal(tf.math.segment_sum(data, sorted_ids).numpy(), want)

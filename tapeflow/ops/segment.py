@@ -26,6 +26,7 @@ from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, indexing, shape_ops
 from tapeflow.ops.declare import NUMERIC, REAL, composite, defop, linear
 from tapeflow.ops.samples import composite_rand, rand
+from tapeflow.ops.scatter_add import add_at
 
 __all__ = ["segment_sum", "segment_mean", "segment_max", "segment_min", "unsorted_segment_sum",
            "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean"]
@@ -91,7 +92,11 @@ def _combine(data: Any, ids: Any, rows: int, ufunc: Any, empty: Any) -> Any:
         data, ids = data[keep], ids[keep]
     start = 0 if ufunc is np.add else _extreme(data.dtype, low=ufunc is np.maximum)
     out = np.full((rows,) + data.shape[ids.ndim:], start, dtype=data.dtype)
-    ufunc.at(out, ids.reshape(-1), data.reshape((-1,) + data.shape[ids.ndim:]))
+    flat_ids, flat_data = ids.reshape(-1), data.reshape((-1,) + data.shape[ids.ndim:])
+    if ufunc is np.add:  # np.add.at's sums without its slow row path (ops/scatter_add.py)
+        add_at(np, out, (flat_ids,), flat_data, zeroed=True)
+    else:
+        ufunc.at(out, flat_ids, flat_data)
     if empty is not None and ufunc is not np.add:
         out[np.bincount(ids.reshape(-1), minlength=rows) == 0] = empty
     return out
