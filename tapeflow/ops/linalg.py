@@ -121,9 +121,12 @@ def _scaled(d: Any, m: Any, right: bool) -> Any:
     return m * diag if right else diag[:, None] * m
 
 
+_ADJ = {"N": "H", "T": "C", "H": "N", "C": "T"}
+
+
 def _adj(flag: str) -> str:
     """The flag of adjoint(op(m)) expressed on m."""
-    return {"N": "H", "T": "C", "H": "N", "C": "T"}[flag]
+    return _ADJ[flag]
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
