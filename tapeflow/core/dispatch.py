@@ -212,6 +212,23 @@ def convert_inputs(op: Any, args: tuple) -> tuple[list, list]:
 # parameters carry the op's TF names (``relu(features=...)``,
 # ``atan2(y=..., x=...)``) at no cost: a closure has fixed parameter names,
 # and ``**kwargs`` would cost a dict per call.
+def _tail(args: str, inputs: str, params: str) -> str:
+    """The end every runner shares: call the forward function (``quiet`` on a
+    failure), wrap the array, offer the op to the recorders."""
+    return f"""        try:
+            ov = fwd({args})
+        except Exception as exc:
+            ov = quiet(op, {inputs}, exc, fwd, {args})
+        out = _new(Tensor)
+        out._value = ov
+        out._id = 0
+        if recorders:
+            record_hook(op, {inputs}, out, {params})
+        return out
+    return {{fname}}
+"""
+
+
 _UNARY_SRC = """
 def make(op, fwd, allowed):
     def {fname}({a}, name=None):
@@ -223,18 +240,7 @@ def make(op, fwd, allowed):
         v0_ = in0_._value
         if allowed is not None and v0_.dtype not in allowed:
             raise allowed_error(op, (in0_,), v0_.dtype)
-        try:
-            ov = fwd(v0_)
-        except Exception as exc:
-            ov = quiet(op, (in0_,), exc, fwd, v0_)
-        out = _new(Tensor)
-        out._value = ov
-        out._id = 0
-        if recorders:
-            record_hook(op, (in0_,), out, None)
-        return out
-    return {fname}
-"""
+""" + _tail("v0_", "(in0_,)", "None")
 
 _BINARY_SRC = """
 def make(op, fwd, allowed, scalar_ok):
@@ -263,18 +269,7 @@ def make(op, fwd, allowed, scalar_ok):
             in0_, in1_, v0_, v1_ = convert_pair(op, in0_, in1_)
             if allowed is not None:
                 check_dtypes(op, (in0_, in1_), (v0_, v1_))
-        try:
-            ov = fwd(v0_, v1_)
-        except Exception as exc:
-            ov = quiet(op, (in0_, in1_), exc, fwd, v0_, v1_)
-        out = _new(Tensor)
-        out._value = ov
-        out._id = 0
-        if recorders:
-            record_hook(op, (in0_, in1_), out, None)
-        return out
-    return {fname}
-"""
+""" + _tail("v0_, v1_", "(in0_, in1_)", "None")
 
 
 # One input and static parameters (reshape, sum, transpose ...): the
@@ -303,18 +298,7 @@ def make(op, fwd, allowed):
                 check_dtypes(op, (in0_, in1_), (v0_, v1_))
         else:
             (in0_, in1_), (v0_, v1_) = convert_inputs(op, (in0_, in1_))
-        try:
-            ov = fwd(v0_, v1_, **params)
-        except Exception as exc:
-            ov = quiet(op, (in0_, in1_), exc, fwd, v0_, v1_, **params)
-        out = _new(Tensor)
-        out._value = ov
-        out._id = 0
-        if recorders:
-            record_hook(op, (in0_, in1_), out, params)
-        return out
-    return {fname}
-"""
+""" + _tail("v0_, v1_, **params", "(in0_, in1_)", "params")
 
 _makers: dict = {}
 _FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
