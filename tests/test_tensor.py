@@ -867,6 +867,32 @@ def test_true_division_of_integers_gives_floats(x, y, dtype, values):
     np.testing.assert_allclose(out.numpy(), values, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "complex64"])
+@pytest.mark.parametrize("number", [3, 0.7, -2])
+def test_true_division_by_a_python_number_keeps_the_tensor_dtype(dtype, number):
+    # tapeflow takes a fast path here (the number joins NumPy as it is): the
+    # same values as dividing by the number converted to the tensor's dtype.
+    x = c(np.array([1.5, -2.25, 7.0, 1e-3]).astype(dtype))
+    k = c(number, dtype)
+    for got, want in ((x / number, x / k), (number / x, k / x),
+                      (tf.math.truediv(x, number), tf.math.truediv(x, k))):
+        assert got.dtype == x.dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.skipif(ORACLE, reason="tapeflow's rounding: NumPy's (TF sums in another order)")
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "float16"])
+@pytest.mark.parametrize("shape, axis", [((7, 5), None), ((7, 5), 1), ((1000,), None), ((), None)])
+def test_reduce_mean_rounds_as_numpy_mean(dtype, shape, axis):
+    rng = np.random.default_rng(7)
+    for scale in (1e-3, 1.0, 3.7, 1e3) if dtype == "float16" else (1e-30, 1.0, 3.7, 1e30):
+        a = (rng.standard_normal(shape) * scale).astype(dtype)
+        got = tf.reduce_mean(c(a), axis=axis).numpy()
+        want = np.mean(a, axis=axis)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("x, y, text", [
     (c([1.0, 2.0]), c([5, 6]), "got tf.float32 != tf.int32"),
     (c([1.0, 2.0]), c([1.0], tf.float64), "got tf.float32 != tf.float64"),

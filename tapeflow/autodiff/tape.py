@@ -86,10 +86,13 @@ def _push_count(delta: int) -> None:
 
 def _pop(rec: _Recording) -> None:
     stack = _local.stack
-    for i in range(len(stack) - 1, -1, -1):
-        if stack[i] is rec:
-            del stack[i]
-            break
+    if stack and stack[-1] is rec:  # tapes close innermost first, almost always
+        stack.pop()
+    else:
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is rec:
+                del stack[i]
+                break
     with _count_lock:
         dispatch.recorders -= 1
 
@@ -310,6 +313,11 @@ class GradientTape:
         """Ensure ``tensor`` (a Tensor, Variable or nested structure of them) is traced."""
         if self._tape is None:
             self._tape = _Recording(self._watch_accessed_variables)
+        if type(tensor) is Tensor:  # one Tensor, the common case: no nest, no DType
+            if tensor._value.dtype not in _DIFFERENTIABLE:
+                _warn_dtype(tensor, "watched")
+            self._tape.watched.add(tensor._id or _give_id(tensor))
+            return
         for t in nest.flatten(tensor):
             if isinstance(t, Variable):
                 _warn_dtype(t, "watched")
@@ -482,7 +490,9 @@ def _seeds(targets: list, output_gradients: Any) -> list:
             raise TypeError(f"Argument `target` should hold Tensors or Variables, got {t!r}")
         if g is None:
             v = value._value
-            seeds.append(wrap(np.ones(v.shape, v.dtype)))  # np.ones_like: 3x the cost
+            # A scalar target (a loss) seeds with a NumPy scalar one (0.1 µs;
+            # np.ones 0.8 µs, np.ones_like 3x that).
+            seeds.append(wrap(v.dtype.type(1) if v.shape == () else np.ones(v.shape, v.dtype)))
         else:
             seed = g if isinstance(g, Tensor) else dispatch.convert_to_tensor(g)
             if seed._value.shape != value._value.shape:

@@ -119,8 +119,13 @@ _INT_TO_FLOAT = {"int8": "float32", "uint8": "float32", "int16": "float32",
 
 def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
     """TF's ``x / y``: equal dtypes required; integers are cast to floats first."""
-    if type(x) is Tensor and type(y) is Tensor and x._value.dtype is y._value.dtype \
-            and x._value.dtype.kind in "fc":
+    if type(x) is Tensor:
+        if x._value.dtype.kind in "fc" and (
+                type(y) is float or type(y) is int or
+                (type(y) is Tensor and x._value.dtype is y._value.dtype)):
+            return realdiv(x, y)  # g / n: RealDiv's runner takes the number as it is
+    elif type(y) is Tensor and (type(x) is float or type(x) is int) \
+            and y._value.dtype.kind in "fc":
         return realdiv(x, y)
     if isinstance(x, Tensor) and isinstance(y, Tensor) and x._value.dtype != y._value.dtype:
         raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != {y.dtype!r}.")
