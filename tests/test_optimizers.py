@@ -363,6 +363,41 @@ def test_a_tensor_read_before_a_step_keeps_its_value(name):
         assert _addresses([w]) == address and np.array_equal(held.numpy(), old)
 
 
+# (Not Nadam: its running product takes the first variable's dtype, as in Keras.)
+@pytest.mark.parametrize("name", ["sgd", "sgd_nesterov", "adam", "rmsprop_centered", "adagrad",
+                                  "adadelta"])
+def test_float32_and_float64_variables_in_one_optimizer_update_as_alone(name):
+    # Scratch arrays and per-step constants are kept per dtype: sharing them across
+    # dtypes would cast or round one variable's update.
+    rng = np.random.default_rng(3)
+    inits = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4))]
+    together = [tf.Variable(x) for x in inits]
+    alone = [tf.Variable(x) for x in inits]
+    opt, opts_alone = CONFIGS[name](), [CONFIGS[name]() for _ in alone]
+    for _ in range(3):
+        grads = [tf.constant(rng.normal(size=x.shape).astype(x.dtype)) for x in inits]
+        opt.apply_gradients(zip(grads, together))
+        for o, g, v in zip(opts_alone, grads, alone):
+            o.apply_gradients([(g, v)])
+    for v, w in zip(together, alone):
+        assert v.dtype == w.dtype
+        np.testing.assert_array_equal(v.numpy(), w.numpy())
+
+
+@pytest.mark.parametrize("name", ["sgd", "sgd_momentum", "adam", "rmsprop", "adagrad", "nadam"])
+def test_inf_and_nan_propagate_silently_even_when_warnings_are_errors(name):
+    # As in TF: no RuntimeWarning from NumPy (here: 3e38 - 3e37 overflows, g^2 and
+    # inf / inf), so warnings.simplefilter("error") cannot stop a step half way.
+    v, opt = tf.Variable([1.0, 2.0, -3.3e38]), CONFIGS[name]()
+    error_state = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.apply_gradients([(tf.constant([np.inf, np.nan, 3e38]), v)])
+    w = v.numpy()
+    assert not np.isfinite(w[0]) and np.isnan(w[1]) and int(opt.iterations) == 1
+    assert np.geterr() == error_state  # NumPy's error handling left as it was
+
+
 # -- gradients: None, mismatches, unknown variables -----------------------------------------
 NONE_WARNING = ("Gradients do not exist for variables ['b:0', 'c:0'] when minimizing the loss. "
                 "If using `model.compile()`, did you forget to provide a `loss` argument?")
@@ -613,6 +648,24 @@ def test_a_keras_style_subclass_with_update_step():
     assert w.numpy().tolist() == [0.5, -0.5]
     assert _path(opt.variables[-1]) == f"{opt.name}/w_0_count"
     assert opt.variables[-1].numpy().tolist() == [2.0, 2.0]
+
+
+@tapeflow_only
+def test_weight_decay_with_a_keras_style_subclass_on_a_variable_larger_than_a_chunk(
+        monkeypatch):
+    # update_step gets the whole variable, so the decay before it must chunk on its own.
+    from tapeflow.train import optimizer as optimizer_mod
+    monkeypatch.setattr(optimizer_mod, "_CHUNK", 4096)
+
+    class SignSGD(K.Optimizer):
+        def update_step(self, gradient, variable, learning_rate):
+            self.assign_sub(variable, tf.sign(gradient) * tf.cast(learning_rate, variable.dtype))
+
+    init = np.random.default_rng(4).normal(size=(70, 90)).astype(np.float32)
+    w = tf.Variable(init)
+    SignSGD(0.25, weight_decay=0.5).apply_gradients([(tf.ones([70, 90]), w)])
+    decayed = init - init * np.float32(0.5) * np.float32(0.25)
+    np.testing.assert_array_equal(w.numpy(), decayed - np.float32(0.25))
 
 
 # -- schedules (values from Keras 3.15 at steps 0, 1, 2, 3, 4, 5, 6, 7, 9, 12) ------------------

@@ -120,6 +120,7 @@ class Optimizer:
         self._trainable_variables: list[Variable] = []
         self._indices: dict[int, int] = {}
         self._scratch: dict[np.dtype, list[np.ndarray]] = {}
+        self._scratch_views: dict[tuple, tuple] = {}  # (dtype, shape) -> views of _scratch
         self._deferred_state: dict[str, np.ndarray] = {}  # restored before the slots exist
         self._iterations = self._new_variable(np.int64(0), "iteration")
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
@@ -299,8 +300,10 @@ class Optimizer:
         for v in variables:
             if v.constraint is not None:
                 v.assign(v.constraint(v))
+        # Item assignment, not np.add(counter, 1, out=counter): 0.1 us, not 1 us (a ufunc
+        # on a 0-d array and a Python int).
         counter = self._iterations._writable_buffer()
-        np.add(counter, 1, out=counter)
+        counter[()] += 1
 
     def _update(self, arrays: list, variables: list, lr: Any) -> None:
         arrays = self._clip_gradients(arrays)
@@ -308,15 +311,23 @@ class Optimizer:
         self._before_updates()
         constants_by_dtype: dict[type, tuple] = {}
         chunked = type(self)._apply_one is not Optimizer._apply_one
+        decaying, indices = self.weight_decay is not None, self._indices
         for g, v in zip(arrays, variables):
             w = v._writable_buffer()
             dt = w.dtype.type
-            g = g.astype(w.dtype, copy=False)  # Keras casts the gradient in update_step
+            if g.dtype != w.dtype:
+                g = g.astype(w.dtype)  # Keras casts the gradient in update_step
             constants = constants_by_dtype.get(dt)
             if constants is None:
-                constants = constants_by_dtype[dt] = self._step_constants(dt, keras_cast(lr, dt))
-            decay = self.weight_decay is not None and self._use_weight_decay(v)
-            index = self._indices[v._id]
+                constants = self._step_constants(dt, keras_cast(lr, dt))
+                if chunked:  # NumPy scalars as 0-d arrays, typed alike (NEP 50): the same
+                    # bits, but a ufunc then takes 0.3 us, not 0.5, on a small variable
+                    # (Adam: four per variable).  Python numbers promote weakly: kept.
+                    constants = tuple([np.asarray(c) if isinstance(c, np.generic) else c
+                                       for c in constants])
+                constants_by_dtype[dt] = constants
+            decay = decaying and self._use_weight_decay(v)
+            index = indices[v._id]
             if not chunked or w.size <= _CHUNK:  # whole: part None (_state gives it all)
                 if decay:
                     self._decay(w, dt, constants[0])
@@ -334,6 +345,11 @@ class Optimizer:
 
     def _decay(self, w: np.ndarray, dt: type, lr: Any) -> None:
         """``w -= w * weight_decay * lr``, before the step (Keras, TF)."""
+        if w.size > _CHUNK:  # a whole variable (a Keras-style update_step): by chunks
+            flat_w = w.reshape(-1)
+            for start in range(0, flat_w.size, _CHUNK):
+                self._decay(flat_w[start:start + _CHUNK], dt, lr)
+            return
         (t,) = self._scratch_for(w, 1)
         np.multiply(w, keras_cast(self.weight_decay, dt), out=t)
         np.multiply(t, lr, out=t)
@@ -369,15 +385,20 @@ class Optimizer:
             return [np.clip(g, -self.clipvalue, self.clipvalue) for g in arrays]
         return arrays
 
-    def _scratch_for(self, w: np.ndarray, count: int = 2) -> list[np.ndarray]:
+    def _scratch_for(self, w: np.ndarray, count: int = 2) -> tuple[np.ndarray, ...]:
         """``count`` work arrays shaped like the chunk ``w`` (at most _CHUNK elements):
         views of buffers shared by all variables of one dtype, made on first need
-        (plain SGD never asks for a second one)."""
-        arrays = self._scratch.setdefault(w.dtype, [])
-        while len(arrays) < count:
-            arrays.append(np.empty(_CHUNK, w.dtype))
-        n = w.size
-        return [a[:n].reshape(w.shape) for a in arrays[:count]]
+        (plain SGD never asks for a second one).  The buffers never move, so the views
+        are kept per (dtype, shape): 0.3 us a call, not 1.1 (slicing and reshaping)."""
+        key = (w.dtype, w.shape)
+        views = self._scratch_views.get(key)
+        if views is None or len(views) < count:
+            arrays = self._scratch.setdefault(w.dtype, [])
+            while len(arrays) < count:
+                arrays.append(np.empty(_CHUNK, w.dtype))
+            n = w.size
+            views = self._scratch_views[key] = tuple(a[:n].reshape(w.shape) for a in arrays)
+        return views[:count]
 
     @staticmethod
     def _state(variable: Variable, part: slice | None) -> np.ndarray:
@@ -555,7 +576,12 @@ class Optimizer:
         return cls(**config)
 
 
-def _filter_empty_gradients(grads: Any, variables: list) -> tuple[list, list]:
+def _filter_empty_gradients(grads: Any, variables: list) -> tuple[Any, list]:
+    for g in grads:
+        if g is None:
+            break
+    else:
+        return grads, variables  # the common case, without building new lists
     kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
     if not kept:
         raise ValueError("No gradients provided for any variable.")
