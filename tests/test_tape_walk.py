@@ -118,3 +118,34 @@ def test_recorders_count_returns_to_zero() -> None:
             assert dispatch.recorders == before + 2
     assert dispatch.recorders == before
     assert tape_mod._local.stack == []
+
+
+@pytest.mark.parametrize("a_shape, b_shape, kept", [
+    ((3, 4), (4, 2), False),            # plain matrices: nothing to sum back
+    ((5, 3, 4), (5, 4, 2), False),      # equal batch axes
+    ((1, 3, 4), (5, 4, 2), True),       # a's batch axis broadcasts
+    ((2, 1, 3, 4), (1, 5, 4, 2), True),  # both broadcast, same rank
+    ((5, 3, 4), (4, 2), True),          # ranks differ
+])
+def test_matmul_keeps_input_shapes_only_when_batch_axes_broadcast(a_shape, b_shape, kept) -> None:
+    # Matrix ops broadcast batch axes only (OpDef.core_ndim = 2): the record keeps the
+    # input shapes (for sum_to_shape) exactly when those differ from the output's, and
+    # the gradients are the closed forms summed over the broadcast axes either way.
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+    ta, tb = tf.constant(a), tf.constant(b)
+    with tf.GradientTape() as g:
+        g.watch([ta, tb])
+        y = tf.matmul(ta, tb)
+        assert (g._tape.records[-1][5] is not None) == kept
+    gy = rng.normal(size=y.shape)
+    da, db = g.gradient(y, [ta, tb], output_gradients=tf.constant(gy))
+    full_a = gy @ np.swapaxes(np.broadcast_to(b, y.shape[:-2] + b.shape[-2:]), -1, -2)
+    full_b = np.swapaxes(np.broadcast_to(a, y.shape[:-2] + a.shape[-2:]), -1, -2) @ gy
+    lead_a, lead_b = len(y.shape) - len(a_shape), len(y.shape) - len(b_shape)
+    want_a = full_a.sum(axis=tuple(range(lead_a))).sum(
+        axis=tuple(i for i, d in enumerate(a_shape[:-2]) if d == 1), keepdims=True)
+    want_b = full_b.sum(axis=tuple(range(lead_b))).sum(
+        axis=tuple(i for i, d in enumerate(b_shape[:-2]) if d == 1), keepdims=True)
+    np.testing.assert_allclose(da.numpy(), want_a.reshape(a_shape), rtol=1e-12)
+    np.testing.assert_allclose(db.numpy(), want_b.reshape(b_shape), rtol=1e-12)

@@ -151,10 +151,12 @@ def record(op: Any, inputs: tuple, out: Any, params: dict | None) -> None:
                 # walk then sums the cotangent back (sum_to_shape).  Same ndim
                 # and size as the output means the same shape (for non-empty
                 # outputs): int compares instead of building shape tuples.
-                nd, size = value.ndim, value.size
+                # Matrix ops (core_ndim 2) broadcast batch axes only: those compared.
+                nd, size, core = value.ndim, value.size, op.core_ndim
                 for t in inputs:
-                    if type(t) is not Tensor or t._value.ndim != nd or \
-                            t._value.size != size or not size:
+                    if type(t) is not Tensor or t._value.ndim != nd or not size or (
+                            t._value.shape[:-core] != value.shape[:-core] if core
+                            else t._value.size != size):
                         shapes = tuple([t._value.shape if type(t) is Tensor else ()
                                         for t in inputs])
                         break
@@ -186,14 +188,15 @@ def _record_general(stack: list, op: Any, inputs: tuple, out: Any, params: Any) 
         tape.records.append(rec)
         out_ids = rec[2]
         if op.n_out:
-            watched.update(o for o in out_ids if o)
+            watched.update(out_ids)
+            watched.discard(0)  # an output without gradient (id 0) is never watched
         else:
             watched.add(out_ids)
 
 
 def _make_record(op: Any, inputs: tuple, in_ids: tuple, out: Any, params: Any) -> tuple | None:
     if op.n_out:
-        out_ids = tuple(_give_id(o) if o._value.dtype in _DIFFERENTIABLE else 0 for o in out)
+        out_ids = tuple([_give_id(o) if o._value.dtype in _DIFFERENTIABLE else 0 for o in out])
         if not any(out_ids):
             return None
         return (op, in_ids, out_ids, op.save(inputs, out), params, None)
@@ -203,14 +206,12 @@ def _make_record(op: Any, inputs: tuple, in_ids: tuple, out: Any, params: Any) -
     out_ids = out._id = next_id()
     shapes = None
     if op.broadcasts:
-        # Keep input shapes only when broadcasting happened: the backward
-        # walk then sums the cotangent back (sum_to_shape).
-        # Same ndim and size as the output means the same shape (for non-empty
-        # outputs): two int compares instead of building shape tuples (~150 ns).
-        nd, size = value.ndim, value.size
+        # Keep input shapes only when broadcasting happened (see record).
+        nd, size, core = value.ndim, value.size, op.core_ndim
         for x in inputs:
-            if type(x) is not Tensor or x._value.ndim != nd or x._value.size != size \
-                    or not size:
+            if type(x) is not Tensor or x._value.ndim != nd or not size or (
+                    x._value.shape[:-core] != value.shape[:-core] if core
+                    else x._value.size != size):
                 shapes = tuple([x._value.shape if type(x) is Tensor else () for x in inputs])
                 break
     res = inputs if op.saves_inputs else op.save(inputs, out)

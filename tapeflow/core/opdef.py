@@ -106,7 +106,8 @@ class OpDef:
 
     def __init__(self, name: str, input_names: Sequence[str], fwd: Callable, *,
                  samples: Sequence[Sample], allowed: Any = None, same_dtype: bool = True,
-                 n_checked: int | None = None, broadcasts: bool = False, n_out: int = 0,
+                 n_checked: int | None = None, broadcasts: bool = False, core_ndim: int = 0,
+                 n_out: int = 0,
                  has_params: bool = False, shape: Callable | None = None,
                  differentiable: bool = True, reference: Callable | None = None,
                  nondiff_inputs: Sequence[int] = (), variadic: bool = False) -> None:
@@ -119,6 +120,8 @@ class OpDef:
         self.same_dtype = same_dtype
         self.n_checked = self.n_in if n_checked is None else n_checked
         self.broadcasts = broadcasts
+        # Trailing axes that never broadcast (2 for matrix ops: only batch axes do).
+        self.core_ndim = core_ndim
         self.n_out = n_out
         self.has_params = has_params
         self.shape = shape

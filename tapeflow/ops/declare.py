@@ -147,8 +147,8 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
 
 
 def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
-          same_dtype: bool = True, broadcasts: bool = False, n_out: int = 0,
-          params: bool = True, reference: Callable | None = None,
+          same_dtype: bool = True, broadcasts: bool = False, core_ndim: int = 0,
+          n_out: int = 0, params: bool = True, reference: Callable | None = None,
           variadic: bool = False, batchable: bool = False) -> Callable:
     """Class decorator: ``fwd(xp, ...)``, ``vjp``/``vjp_<input>``, ``jvp``."""
     def wrap(cls: type) -> Callable:
@@ -157,7 +157,7 @@ def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
         vjp_all = getattr(cls, "vjp", None)
         nondiff = [i for i, r in enumerate(per_input) if r is None] if vjp_all is None else []
         op = OpDef(name, names, fn, samples=samples, allowed=dtypes, same_dtype=same_dtype,
-                   broadcasts=broadcasts, n_out=n_out, has_params=params,
+                   broadcasts=broadcasts, core_ndim=core_ndim, n_out=n_out, has_params=params,
                    reference=reference, nondiff_inputs=nondiff, variadic=variadic)
         op.set_rules(vjp_rules=None if vjp_all else per_input, vjp_all=vjp_all,
                      jvp=getattr(cls, "jvp", None))

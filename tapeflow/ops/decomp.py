@@ -99,7 +99,8 @@ def _trisolve_reference(a: Any, b: Any, lower: bool, adjoint: bool) -> Any:
     return np.linalg.inv(tri) @ b
 
 
-@defop("MatrixTriangularSolve", dtypes=FACTOR, broadcasts=True, reference=_trisolve_reference,
+@defop("MatrixTriangularSolve", dtypes=FACTOR, broadcasts=True, core_ndim=2,
+       reference=_trisolve_reference,
        samples=[Sample(well_conditioned(3), rand((3, 2)),
                        params={"lower": True, "adjoint": False}),
                 Sample(well_conditioned(3), rand((3, 2)),
