@@ -210,3 +210,61 @@ def test_transposed_logits_of_rank_three(sparse: bool) -> None:
             loss = tf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=xt)
     np.testing.assert_allclose(loss.numpy(), -np.log((p * onehot).sum(-1)), rtol=1e-12)
     np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), p - onehot, atol=1e-12)
+
+
+# Shapes either side of _row_max's switch to a classes-first reduction (short rows,
+# at least 2 rows per class), batched and not, C-ordered and transposed.
+ROW_MAX_SHAPES = [(5, 7), (16, 10), (64, 10), (4, 16, 10), (70, 33), (3, 4097)]
+
+
+@pytest.mark.parametrize("shape", ROW_MAX_SHAPES)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_row_max_matches_max_of_the_last_axis(shape: tuple, transposed: bool) -> None:
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape[::-1] if transposed else shape).astype(np.float32)
+    x.reshape(-1)[::5] = -np.inf
+    x = np.transpose(x) if transposed else x
+    got = losses._row_max(x)
+    assert got.shape == x.shape[:-1]
+    np.testing.assert_array_equal(got, x.max(axis=-1))
+
+
+@pytest.mark.parametrize("shape", ROW_MAX_SHAPES)
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
+def test_sparse_picks_the_first_and_last_class(shape: tuple, label_dtype: Any) -> None:
+    """Labels 0 and n-1 land on their own (row, class) entries, whatever the batch shape."""
+    rng = np.random.default_rng(7)
+    n = shape[-1]
+    x = rng.standard_normal(shape) * 3
+    labels = np.where(rng.random(shape[:-1]) < 0.5, 0, n - 1).astype(label_dtype)
+    loss, back = losses._SparseXent(tf.constant(x), tf.constant(labels))
+    want_loss, want_back = closed_form(x, np.eye(n)[labels])
+    np.testing.assert_allclose(loss.numpy(), want_loss, rtol=1e-12)
+    np.testing.assert_allclose(back.numpy(), want_back, rtol=1e-12, atol=1e-15)
+    z = np.eye(n)[labels]
+    loss, back = losses._SoftmaxXent(tf.constant(x), tf.constant(z))
+    np.testing.assert_allclose(loss.numpy(), want_loss, rtol=1e-12)
+    np.testing.assert_allclose(back.numpy(), want_back, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("labels", "dtype", "shown"), [
+    ([0, 9, -1, 3], np.int32, -1),  # viewed unsigned: 2**32 - 1
+    ([-2**31, 0, 1, 2], np.int32, -2**31),  # viewed unsigned: 2**31
+    ([0, 1, 2, -1], np.int64, -1),
+    ([0, 2**32, 1, 2], np.int64, 2**32),  # 0 in its low 32 bits
+    ([0, 10, 11, -1], np.int64, 10)])  # the first bad label is the one named
+def test_sparse_rejects_each_bad_label_with_tfs_message(labels: list, dtype: Any,
+                                                        shown: int) -> None:
+    x = np.zeros((4, 10), np.float32)
+    message = (f"Received a label value of {shown} which is outside the valid range of "
+               f"[0, 10).  Label values: {' '.join(map(str, labels))} "
+               f"[Op:SparseSoftmaxCrossEntropyWithLogits]")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        tf.nn.sparse_softmax_cross_entropy_with_logits(np.array(labels, dtype), x)
+    assert str(info.value) == message
+
+
+def test_sparse_of_no_rows() -> None:
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(np.zeros(0, np.int64),
+                                                          np.zeros((0, 10), np.float32))
+    assert loss.shape == (0,) and loss.dtype == tf.float32
