@@ -920,6 +920,34 @@ def test_python_int_scalars_wrap_into_the_tensor_dtype():
     assert (c([1], tf.int8) + 200).numpy().tolist() == [-55]
 
 
+OUT_OF_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor."
+
+
+@pytest.mark.parametrize("make", [
+    lambda: c([1.0, 2.0]) * 10**400,
+    lambda: c([1.0, 2.0]) / 10**400,
+    lambda: 10**400 / c([1.0, 2.0]),
+    lambda: c([1.0]) + 2**1024,
+    lambda: c([1.0]) * (2**1024 - 1),  # rounds up to 2**1024: no double holds it
+    lambda: c([1.0]) - (-2**1024),
+    lambda: c([1], tf.int32) + 2**63,
+    lambda: c([1], tf.int32) + (-2**63 - 1),
+    lambda: c([1], tf.int32) + 2**70,
+    lambda: tf.constant(10**400, tf.float32),
+])
+def test_python_ints_tf_cannot_convert_are_refused(make):
+    with pytest.raises(ValueError, match=re.escape(OUT_OF_RANGE)):
+        make()
+
+
+def test_python_ints_at_the_edges_of_what_tf_converts():
+    assert np.isinf((c([1.0]) * 2**1023).numpy()).all()  # a double: float32 inf
+    assert (c([1], tf.int32) + (2**63 - 1)).numpy().tolist() == [0]
+    assert (c([1], tf.int32) + (-2**63)).numpy().tolist() == [1]
+    assert (c([1], tf.uint64) + (2**64 - 1)).numpy().tolist() == [0]
+    assert (c([1], tf.uint64) + 2**63).numpy().tolist() == [2**63 + 1]
+
+
 def test_python_int_lists_wrap_into_the_tensor_dtype():
     assert (c([1], tf.uint8) + [300]).numpy().tolist() == [45]
 

@@ -251,7 +251,10 @@ def python_to(value: Any, dtype: DType) -> np.ndarray:
             infer_python(value)  # raises TF's error for the odd element
             raise _cannot_convert(value, dtype)
         if kind in "fc":
-            arr = np.array(value, dtype=np.complex128 if kind == "c" else np.float64)
+            try:
+                arr = np.array(value, dtype=np.complex128 if kind == "c" else np.float64)
+            except OverflowError:  # an int no double holds
+                raise ValueError(_INT_RANGE) from None
         elif not all(isinstance(v, (int, np.integer)) for v in leaves):
             raise _cannot_convert(value, dtype)
         elif dtype._np == np.uint64 and all(0 <= int(v) < 2**64 for v in leaves):

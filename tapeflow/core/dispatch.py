@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.convert import _INT_RANGE
 from tapeflow.core.dtypes import from_numpy
 from tapeflow.core.errors import InvalidArgumentError, OpError, shape_str
 from tapeflow.core.frames import GENERATED
@@ -60,11 +61,26 @@ def op_error(op: Any, inputs: Any, exc: BaseException) -> Exception:
     """Turn a backend failure into TF's error naming the op, shapes and dtypes."""
     if isinstance(exc, (OpError, TypeError)) and "[Op:" in str(exc):
         return exc
+    if isinstance(exc, OverflowError) and any(_no_double(v) for v in inputs):
+        # x * 10**400: a Python int no double holds (the fast paths hand ints to
+        # NumPy as they are); TF refuses to convert it.
+        return ValueError(_INT_RANGE)
     text = str(exc)
     if "broadcast" in text:
         shapes = " vs. ".join(shape_str(np.shape(_array(v))) for v in inputs)
         text = f"Incompatible shapes: {shapes}"
     return InvalidArgumentError(None, None, f"{text} (inputs: {describe(inputs)}) [Op:{op.name}]")
+
+
+def _no_double(v: Any) -> bool:
+    """Whether ``v`` is a Python int too large for a float64."""
+    if type(v) is not int:
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False
 
 
 def _array(v: Any) -> Any:
@@ -132,11 +148,15 @@ def convert_scalar(op: Any, scalar: Any, dt: np.dtype) -> Any:
     """Check a Python scalar can join a tensor of dtype ``dt``; NumPy keeps it weak.
 
     An int outside an integer dtype's range wraps, as TF's conversion (a C
-    cast) does: ``tf.constant([1], tf.uint8) + 300`` is ``[45]``.
+    cast) does: ``tf.constant([1], tf.uint8) + 300`` is ``[45]``; one that TF
+    cannot convert at all (beyond int64, or uint64 for a uint64 tensor) is
+    TF's ValueError.
     """
     if type(scalar) not in _SCALAR_OK.get(dt.kind, ()):
         raise TypeError(f"Cannot convert {scalar!r} to EagerTensor of dtype {word(dt)}")
     if dt.kind in "iu" and type(scalar) is int:
+        if not -2**63 <= scalar < (2**64 if dt == np.uint64 else 2**63):
+            raise ValueError(_INT_RANGE)
         info = np.iinfo(dt)
         if not info.min <= scalar <= info.max:
             span = 1 << (8 * dt.itemsize)
