@@ -107,8 +107,7 @@ class OpDef:
     def __init__(self, name: str, input_names: Sequence[str], fwd: Callable, *,
                  samples: Sequence[Sample], allowed: Any = None, same_dtype: bool = True,
                  n_checked: int | None = None, broadcasts: bool = False, core_ndim: int = 0,
-                 n_out: int = 0,
-                 has_params: bool = False, shape: Callable | None = None,
+                 n_out: int = 0, has_params: bool = False, shape: Callable | None = None,
                  differentiable: bool = True, reference: Callable | None = None,
                  nondiff_inputs: Sequence[int] = (), variadic: bool = False) -> None:
         self.name = name
