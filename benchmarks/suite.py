@@ -5,16 +5,17 @@
     python benchmarks/suite.py --python jax=/path/to/venv/bin/python
 
 Never run from the tests, and none of the other libraries is a dependency of
-tapeflow: each one lives in a scratch virtualenv of its own (NumPy included),
-for example
+tapeflow.  Either install them next to tapeflow with the ``bench`` extra
+(``pip install -e '.[bench]'``), or give each a scratch virtualenv of its own
+(NumPy included), for example
 
     python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu
     python3 -m venv /tmp/jaxvenv && /tmp/jaxvenv/bin/pip install jax autograd
     python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy
 
-and the runner looks for them at the paths in ``PYTHONS`` (``--python LIB=PATH``
-points elsewhere).  A library whose interpreter is missing or cannot import it
-is left out, with a note.
+The runner uses the interpreters at the paths in ``PYTHONS`` where they exist
+(``--python LIB=PATH`` points elsewhere) and this interpreter otherwise.  A
+library its interpreter cannot import is left out, with a note.
 
 Each measurement runs in a subprocess of its own,
 ``<python> benchmarks/suite.py --worker LIB --workload NAME``, which prints one
@@ -1382,6 +1383,9 @@ def main() -> int:
         print(f"written: {args.out}")
         return 0
 
+    for lib, path in PYTHONS.items():
+        if not Path(path).exists():
+            PYTHONS[lib] = sys.executable  # no scratch venv: the bench extra's install
     for item in args.python:
         lib, _, path = item.partition("=")
         if lib not in PYTHONS:
