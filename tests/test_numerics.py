@@ -166,12 +166,12 @@ def test_other_threads_are_not_checked(checking) -> None:
 # -- off: nothing on the hot path --------------------------------------------------------------
 @tapeflow_only
 def test_off_means_the_plain_tape_hooks() -> None:
-    assert dispatch.record_hook is tape_mod.record and dispatch.recorders == 0
+    assert dispatch.record_hook is tape_mod.record and not dispatch.recorders
     assert tape_mod.cotangent_check is None
     with numerics.check_numerics_scope():
-        assert dispatch.record_hook is tape_mod._record_observed and dispatch.recorders == 1
+        assert dispatch.record_hook is tape_mod._record_observed and len(dispatch.recorders) == 1
         assert tape_mod.cotangent_check is not None
-    assert dispatch.record_hook is tape_mod.record and dispatch.recorders == 0
+    assert dispatch.record_hook is tape_mod.record and not dispatch.recorders
     assert tape_mod.cotangent_check is None
 
 

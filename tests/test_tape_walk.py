@@ -112,11 +112,11 @@ def test_no_recording_without_watched_inputs() -> None:
 
 def test_recorders_count_returns_to_zero() -> None:
     from tapeflow.core import dispatch
-    before = dispatch.recorders
+    before = len(dispatch.recorders)
     with tf.GradientTape():
         with tf.GradientTape():
-            assert dispatch.recorders == before + 2
-    assert dispatch.recorders == before
+            assert len(dispatch.recorders) == before + 2
+    assert len(dispatch.recorders) == before
     assert tape_mod._local.stack == []
 
 

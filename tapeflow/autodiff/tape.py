@@ -52,7 +52,6 @@ class _Local(threading.local):
 
 
 _local = _Local()
-_count_lock = threading.Lock()
 
 
 class _Recording:
@@ -74,14 +73,15 @@ class _Recording:
 
 def _push(rec: _Recording) -> None:
     _local.stack.append(rec)
-    with _count_lock:
-        dispatch.recorders += 1
+    dispatch.recorders.append(None)
 
 
 def _push_count(delta: int) -> None:
     """Adjust the count of active recorders (explanation mode keeps stopped tapes in it)."""
-    with _count_lock:
-        dispatch.recorders += delta
+    for _ in range(delta):
+        dispatch.recorders.append(None)
+    for _ in range(-delta):
+        dispatch.recorders.pop()
 
 
 def _pop(rec: _Recording) -> None:
@@ -93,8 +93,7 @@ def _pop(rec: _Recording) -> None:
             if stack[i] is rec:
                 del stack[i]
                 break
-    with _count_lock:
-        dispatch.recorders -= 1
+    dispatch.recorders.pop()
 
 
 # Set by tapeflow.autodiff.inspect_tape while a held-bytes limit is set
