@@ -270,7 +270,8 @@ class GradientTape:
 
     def __exit__(self, typ: Any, value: Any, traceback: Any) -> None:
         if self._recording:
-            self._pop_tape()
+            _pop(self._tape)
+            self._recording = False
 
     def _push_tape(self) -> None:
         if self._recording:

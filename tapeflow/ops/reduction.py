@@ -46,6 +46,8 @@ def _kept_shape(x_shape: tuple, axis: tuple | None) -> tuple:
 
 def _spread(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -> Tensor:
     """A reduced cotangent broadcast back over the reduced axes (batch axes kept)."""
+    if axis is None and g._value.ndim == 0:  # a whole reduction's scalar: just broadcast
+        return shape_ops._broadcast_to(g, shape=tuple(x_shape)) if x_shape else g
     kept = _kept_shape(x_shape, axis)
     out_ndim = len(kept) if keepdims else len(kept) - (len(kept) if axis is None else len(axis))
     front = shape_ops.lead(g, out_ndim)
@@ -245,6 +247,8 @@ def normalize_axis(op_name: str, axis: Any, ndim: int, x: Any = None) -> tuple |
 def _reducer(run: Any, op_name: str) -> Any:
     def reduce(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                name: str | None = None) -> Tensor:
+        if axis is None and type(input_tensor) is Tensor:  # the whole tensor: no checks due
+            return run(input_tensor, axis=None, keepdims=bool(keepdims))
         x = arith._read(input_tensor)
         if not isinstance(x, Tensor):
             x = convert_to_tensor(x)
