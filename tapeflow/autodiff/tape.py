@@ -377,11 +377,14 @@ class GradientTape:
         single = type(sources) in _LEAVES
         plain = not single and (type(sources) is list or type(sources) is tuple) and \
             all([type(s) in _LEAVES for s in sources])
-        flat_sources = [sources] if single else list(sources) if plain else \
-            nest.flatten(sources)
-        for s in flat_sources:
-            if type(s) not in _LEAVES and not isinstance(s, (Tensor, Variable)):
-                raise TypeError(f"Argument `sources` should hold Tensors or Variables, got {s!r}")
+        if single or plain:
+            flat_sources = [sources] if single else list(sources)
+        else:
+            flat_sources = nest.flatten(sources)
+            for s in flat_sources:
+                if type(s) not in _LEAVES and not isinstance(s, (Tensor, Variable)):
+                    raise TypeError(
+                        f"Argument `sources` should hold Tensors or Variables, got {s!r}")
         seeds = _seeds(targets, output_gradients)
         recording = self._tape
         if not self._persistent:
@@ -389,8 +392,9 @@ class GradientTape:
             self._spent = recording  # its records are released; explain() reads its ids
             self._tape = None
         grads = backward(recording, targets, seeds, flat_sources, consume=not self._persistent)
-        for k, (s, g) in enumerate(zip(flat_sources, grads)):
+        for k, g in enumerate(grads):
             if g is None:
+                s = flat_sources[k]
                 # TF: a source that is itself a target gets that target's seed,
                 # watched or not.
                 for t, seed in zip(targets, seeds):
