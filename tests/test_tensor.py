@@ -920,6 +920,19 @@ def test_python_int_scalars_wrap_into_the_tensor_dtype():
     assert (c([1], tf.int8) + 200).numpy().tolist() == [-55]
 
 
+@pytest.mark.parametrize("order", [">", "<"])
+def test_byte_swapped_numpy_arrays_convert_to_their_native_dtype(order):
+    big = np.array([1.5, -2.0], order + "f4")
+    t = tf.constant(big)
+    assert t.dtype == tf.float32 and t.numpy().dtype == np.float32
+    assert t.numpy().tolist() == [1.5, -2.0]
+    assert tf.constant(np.array([7, -3], order + "i8")).numpy().tolist() == [7, -3]
+    assert (c([1.0, 1.0]) + big).numpy().tolist() == [2.5, -1.0]
+    v = tf.Variable(np.array([0.25], order + "f8"))
+    assert v.dtype == tf.float64 and v.numpy().tolist() == [0.25]
+    assert tf.constant(big, tf.float64).numpy().tolist() == [1.5, -2.0]
+
+
 OUT_OF_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor."
 
 

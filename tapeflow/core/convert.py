@@ -298,6 +298,8 @@ def numpy_value(value: Any, want: DType | None) -> np.ndarray:
     """A private copy of a NumPy value (so later writes to it never reach the
     Tensor), cast to ``want`` as TF casts arrays: like ``astype``."""
     arr = np.asarray(value)
+    if not arr.dtype.isnative:  # TF takes byte-swapped arrays (">f4") as their native dtype
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype.kind in "USO":
         arr = _numpy_strings(arr)
     if want is None or arr.dtype == want._np:
