@@ -933,6 +933,61 @@ def test_byte_swapped_numpy_arrays_convert_to_their_native_dtype(order):
     assert tf.constant(big, tf.float64).numpy().tolist() == [1.5, -2.0]
 
 
+@pytest.mark.parametrize("make, op", [
+    (lambda: c([1, 2]) // 0, "FloorDiv"),
+    (lambda: c([5, 0]) // c([1, 0]), "FloorDiv"),
+    (lambda: 5 // c([0]), "FloorDiv"),
+    (lambda: c([5], tf.uint8) // c([0], tf.uint8), "FloorDiv"),
+    (lambda: c([5]) % 0, "FloorMod"),
+    (lambda: tf.math.floormod(c([5], tf.int64), c([0], tf.int64)), "FloorMod"),
+])
+def test_integer_division_by_zero_is_refused(make, op):
+    with pytest.raises(InvalidArgumentError, match=rf"Integer division by zero.*\[Op:{op}\]"):
+        make()
+
+
+def test_float_division_by_zero_and_integer_division_still_compute():
+    assert np.isinf((c([5.0]) // 0.0).numpy()).all()
+    assert np.isnan((c([5.0]) % 0.0).numpy()).all()
+    assert (c([-7]) // 2).numpy().tolist() == [-4] and (c([-7]) % 3).numpy().tolist() == [2]
+
+
+@pytest.mark.parametrize("dtype", [tf.uint8, tf.uint16, tf.uint32, tf.uint64])
+def test_negating_unsigned_integers_is_refused(dtype):
+    with pytest.raises(InvalidArgumentError, match=r"Value for attr 'T' of uint\d+ is not in "
+                       r"the list of allowed values"):
+        -c([1], dtype)
+
+
+@pytest.mark.parametrize("make, dtype, value", [
+    (lambda: tf.reduce_max(c([], tf.float32)), "float32", -np.inf),
+    (lambda: tf.reduce_min(c([], tf.float64)), "float64", np.inf),
+    (lambda: tf.reduce_max(c([], tf.int32)), "int32", -2**31),
+    (lambda: tf.reduce_min(c([], tf.int32)), "int32", 2**31 - 1),
+    (lambda: tf.reduce_max(c([], tf.uint8)), "uint8", 0),
+    (lambda: tf.reduce_min(c([], tf.uint8)), "uint8", 255),
+    (lambda: tf.reduce_max(tf.zeros((0, 3)), axis=0), "float32", [-np.inf] * 3),
+])
+def test_max_and_min_over_nothing_give_their_identity(make, dtype, value):
+    out = make()
+    assert out.dtype.name == dtype and out.numpy().tolist() == value
+
+
+@pytest.mark.parametrize("value, dtype, shape", [
+    ([], tf.int32, (0,)), ([[], []], tf.uint8, (2, 0)), ([], tf.bool, (0,)),
+    ([[]], tf.int64, (1, 0)), ([], tf.float16, (0,)), ([], tf.complex64, (0,)),
+])
+def test_empty_lists_convert_to_any_dtype(value, dtype, shape):
+    t = tf.constant(value, dtype)
+    assert t.dtype == dtype and tuple(t.shape) == shape
+
+
+def test_reduce_sum_of_booleans_is_refused_and_int8_sums_wrap():
+    with pytest.raises(InvalidArgumentError, match="Value for attr 'T' of bool is not in the list"):
+        tf.reduce_sum(c([True, True]))
+    assert tf.reduce_sum(c([100, 100], tf.int8)).numpy() == -56
+
+
 OUT_OF_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor."
 
 

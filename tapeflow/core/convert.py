@@ -243,6 +243,8 @@ def python_to(value: Any, dtype: DType) -> np.ndarray:
         return _strings(value, _cannot_convert(value, dtype))
     arr = _array(value)
     src = arr.dtype.kind
+    if not arr.size and src == "f" and not isinstance(value, np.ndarray):
+        return arr.astype(dtype._np)  # [] or [[], []]: empty, so any dtype (NumPy says float)
     if src == "f" and kind in "iu" and arr.size and np.nanmax(np.abs(arr)) >= 2.0**63:
         src = "O"  # NumPy made floats of ints beyond int64: read them one by one
     if src == "O":  # ints beyond int64, or objects that are not numbers

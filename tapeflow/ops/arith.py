@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import InvalidArgumentError
+from tapeflow.core.errors import InvalidArgumentError, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import (
@@ -47,8 +47,10 @@ add.op.hint_second = True  # TF's _add_dispatch: the second operand gets a dtype
 subtract = linear("Sub", "subtract", (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
                   samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
                   batchable=True)
+# TF's Neg takes no unsigned integers (NumPy would wrap them).
 negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
-                  samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
+                  samples=unary(), dtypes=FLOAT + ("int8", "int16", "int32", "int64"),
+                  inputs=("x",), batchable=True)
 conj = linear("Conj", "conjugate", lambda g: conj(g),  # d conj(x) = conj(dx)
               samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
 stop_gradient_op = nondiff("StopGradient", lambda xp, input: input, samples=unary(), dtypes=ANY,
@@ -94,12 +96,26 @@ pow = elementwise("Pow", "power",  # noqa: A001 - TF's name
                   (lambda x, y: y * pow(x, y - 1),  # d(x^y)/dx = y x^(y-1)
                    lambda x, out: out * _log_or_zero(x)),  # d(x^y)/dy = x^y log x
                   samples=binary(low=0.5, high=2.0), dtypes=NUMERIC)
-floormod = elementwise("FloorMod", "mod",
+def _by_nonzero(name: str, ufunc: Any) -> Any:
+    """``ufunc(x, y)``, refusing an integer division by zero as TF does (NumPy
+    gives 0 with a warning).  Checked after the division, only for integer
+    results: floats divide by zero to inf and NaN, as in TF."""
+    def fwd(xp: Any, x: Any, y: Any) -> Any:
+        out = ufunc(x, y)
+        if out.dtype.kind in "iu" and xp.equal(y, 0).any():
+            raise invalid_argument(name, "Integer division by zero")
+        return out
+    return fwd
+
+
+floormod = elementwise("FloorMod", _by_nonzero("FloorMod", np.mod),
                        # d(x mod y)/dx = 1, shaped like the output (x may broadcast)
                        (lambda out: ones_like(out),
                         lambda x, y: negative(floordiv(x, y))),  # d/dy = -floor(x/y)
-                       samples=binary(0.3, 0.7, low2=1.0, high2=1.9), dtypes=REAL)
-floordiv = nondiff("FloorDiv", "floor_divide", samples=binary(low2=0.5), dtypes=REAL)
+                       samples=binary(0.3, 0.7, low2=1.0, high2=1.9), dtypes=REAL,
+                       reference=np.mod)
+floordiv = nondiff("FloorDiv", _by_nonzero("FloorDiv", np.floor_divide),
+                  samples=binary(low2=0.5), dtypes=REAL, reference=np.floor_divide)
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:

@@ -72,11 +72,11 @@ def _count(x_shape: tuple, axis: tuple | None) -> int:
 
 
 @defop("Sum", samples=_samples(), batchable=True, reference=_reference(np.sum),
-       dtypes=NUMERIC + ("bool",))
+       dtypes=NUMERIC)
 class _Sum:
     def fwd(xp, x, *, axis, keepdims):
         out = x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum's wrapper costs 1 µs
-        return _as(out, x.dtype) if x.dtype.kind != "b" else out.astype(np.int64)
+        return _as(out, x.dtype)  # int8 sums wrap in int8, as TF's
 
     def vjp_x(g, x_shape, *, axis, keepdims):  # d sum = ones, spread back
         return _spread(g, x_shape, axis, keepdims)
@@ -135,6 +135,11 @@ def _extreme(name: str, reduce: str) -> Any:
            dtypes=REAL)
     class _Extreme:
         def fwd(xp, x, *, axis, keepdims):
+            if not x.size:  # TF: over nothing, the reduction's identity (NumPy raises)
+                lo, hi = (-np.inf, np.inf) if x.dtype.kind == "f" else (
+                    np.iinfo(x.dtype).min, np.iinfo(x.dtype).max)
+                return getattr(xp, reduce)(x, axis=axis, keepdims=keepdims,
+                                           initial=lo if reduce == "max" else hi)
             return getattr(xp, reduce)(x, axis=axis, keepdims=keepdims)
 
         def vjp_x(g, x, out, *, axis, keepdims):  # 1 at the extreme element (ties share)
