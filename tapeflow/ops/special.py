@@ -382,7 +382,8 @@ xdivy = elementwise(
 _div_no_nan = elementwise(
     "DivNoNan", _div_no_nan_fwd,
     (lambda y: _div_no_nan(ones_like(y), y),  # d/dx = 1/y, 0 where y == 0
-     lambda y, out: negative(_div_no_nan(out, y))),  # d/dy = -x/y^2 = -out/y, 0 where y == 0
+     # d/dy = -x/y^2 = -out/y, +0 where y == 0 (negated first, as TF's rule: not -0)
+     lambda y, out: _div_no_nan(negative(out), y)),
     samples=[*binary(low2=0.5, high2=2.0), Sample(rand((2, 3)), rand((3,), -2.0, -0.5)),
              Sample(np.array([1.0, 0.0, 2.0]), np.array([0.0, 0.0, 4.0]), grad=False)],
     dtypes=FLOAT, reference=lambda x, y: np.where(y == 0, 0.0, x / np.where(y == 0, 1.0, y)))
