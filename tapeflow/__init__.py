@@ -128,6 +128,7 @@ from tapeflow.ops.shape_ops import (  # noqa: F401
     strided_slice,
     transpose,
 )
+from tapeflow.ops.shape_ops import slice_ as slice  # noqa: F401, A004  (TF's name)
 from tapeflow.ops.special import (  # noqa: F401
     acos,
     acosh,

@@ -641,3 +641,55 @@ def test_public_functions_carry_doc_examples() -> None:
     for name in A.__all__:
         fn = getattr(A, name)
         assert fn.__doc__ and ">>> import tapeflow as tf" in fn.__doc__, name
+
+
+# -- tf.slice (TF 2.21: values and messages read off real TF) ---------------------------------
+def test_slice_takes_size_elements_from_begin_and_minus_one_takes_the_rest() -> None:
+    x = np.arange(12.0).reshape(3, 4)
+    assert tf.slice(f64(x), [1, 1], [2, -1]).numpy().tolist() == [[5, 6, 7], [9, 10, 11]]
+    assert tf.slice(f64(x), tf.constant([0, 2]), tf.constant([3, 1])).numpy().tolist() == \
+        [[2], [6], [10]]
+    assert tf.slice(f64(x), [0, 0], [0, 2]).shape == (0, 2)
+    # the gradient scatters the cotangent back (closed form and central differences)
+    (g,) = grads(lambda t: tf.slice(t, [1, 1], [2, -1]), x)
+    want = np.zeros((3, 4))
+    want[1:, 1:] = np.arange(1.0, 7.0).reshape(2, 3)
+    assert g == want.tolist()
+    np.testing.assert_allclose(g, numeric_grad(lambda t: tf.slice(t, [1, 1], [2, -1]), x),
+                               rtol=1e-7)
+
+
+@pytest.mark.parametrize("begin, size, message", [
+    ([0, 5], [1, 1], r"Expected begin\[1\] in \[0, 4\], but got 5"),
+    ([-1, 0], [1, 1], r"Expected begin\[0\] in \[0, 3\], but got -1"),
+    ([0, 1], [1, 4], r"Expected size\[1\] in \[0, 3\], but got 4"),
+    ([0, 0], [-2, 1], r"Expected size\[0\] in \[0, 3\], but got -2"),
+    ([0], [1], r"Expected begin and size arguments to be 1-D tensors of size 2, but got "
+               r"shapes \[1\] and \[1\] instead\."),
+])
+def test_slice_errors_are_tfs(begin, size, message) -> None:
+    with pytest.raises(InvalidArgumentError, match=message + r".*\[Op:Slice\]"):
+        tf.slice(f64(np.zeros((3, 4))), begin, size)
+
+
+def test_stack_of_nothing_and_scalar_masks() -> None:
+    empty = tf.stack([])
+    assert empty.dtype == tf.float32 and empty.shape == (0,)
+    for key in (True, False, tf.constant(True)):
+        with pytest.raises(ValueError, match="mask cannot be scalar."):
+            f64(X)[key]
+
+
+def test_string_tensors_have_no_ones_and_no_casts_to_numbers() -> None:
+    s = tf.constant(["a", "bc"])
+    assert tf.zeros_like(s).numpy().tolist() == [b"", b""]
+    with pytest.raises(InvalidArgumentError, match="Value for attr 'T' of string is not in "
+                       r"the list of allowed values.*\[Op:OnesLike\]"):
+        tf.ones_like(s)
+    with pytest.raises(tf.errors.UnimplementedError,
+                       match=r"Cast string to int32 is not supported \[Op:Cast\]"):
+        tf.cast(tf.constant(["1"]), tf.int32)
+    with pytest.raises(tf.errors.UnimplementedError,
+                       match=r"Cast float to string is not supported \[Op:Cast\]"):
+        tf.cast(tf.constant([1.0]), tf.string)
+    assert tf.cast(s, tf.string).numpy().tolist() == [b"a", b"bc"]

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.dispatch import word
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import InvalidArgumentError, invalid_argument
+from tapeflow.core.errors import InvalidArgumentError, UnimplementedError, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import (
@@ -319,17 +320,29 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
         x = convert_to_tensor(x)
     if x._value.dtype == target:
         return x
+    if (x._value.dtype.kind == "O") != (target.kind == "O"):
+        raise UnimplementedError(None, None, f"Cast {word(x._value.dtype)} to {word(target)} "
+                                 f"is not supported [Op:Cast]")
     return _Cast(x, DstT=target)
 
 
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """Zeros with ``input``'s shape (and dtype unless given); no gradient flows."""
     t = input if type(input) is Tensor else convert_to_tensor(_read(input))
-    return wrap(np.zeros_like(t._value, dtype=None if dtype is None else as_dtype(dtype)._np))
+    want = t._value.dtype if dtype is None else as_dtype(dtype)._np
+    if want.kind == "O":  # a string tensor's zero is the empty string
+        return wrap(np.full(t._value.shape, b"", dtype=object))
+    return wrap(np.zeros_like(t._value, dtype=want))
 
 
 def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """Ones with ``input``'s shape (and dtype unless given); no gradient flows."""
     t = input if type(input) is Tensor else convert_to_tensor(_read(input))
-    return wrap(np.ones_like(t._value, dtype=None if dtype is None else as_dtype(dtype)._np))
+    want = t._value.dtype if dtype is None else as_dtype(dtype)._np
+    if want.kind == "O":
+        raise invalid_argument("OnesLike", "Value for attr 'T' of string is not in the list of "
+                               "allowed values: bfloat16, half, float, double, int8, uint8, "
+                               "int16, uint16, int32, uint32, int64, uint64, complex64, "
+                               "complex128, bool")
+    return wrap(np.ones_like(t._value, dtype=want))
 

@@ -111,7 +111,11 @@ def _getitem(self: Any, key: Any) -> Tensor:
         return _slice(x, key=(key,))
     if getattr(getattr(key, "dtype", None), "kind", None) == "b" or (
             isinstance(key, Tensor) and key._value.dtype.kind == "b"):
+        if not np.ndim(getattr(key, "_value", key)):
+            raise ValueError("mask cannot be scalar.")
         return shape_ops.strided_slice(x, key)
+    if type(key) is bool:
+        raise ValueError("mask cannot be scalar.")
     items = tuple(key) if isinstance(key, (list, tuple)) else (key,)
     spec = []
     for k in items:

@@ -298,6 +298,8 @@ def stack(values: Any, axis: int = 0, name: str | None = "stack") -> Tensor:
     >>> tf.stack([tf.ones(2), tf.zeros(2)], axis=1).shape
     TensorShape([2, 2])
     """
+    if isinstance(values, (list, tuple)) and not values and axis == 0:
+        return tensor_mod.wrap(np.zeros((0,), np.float32))  # TF: nothing stacked, float32
     tensors = _variadic_inputs("Pack", values)
     s0 = tensors[0]._value.shape
     for i, t in enumerate(tensors):
@@ -406,6 +408,38 @@ def strided_slice(input: Any, key: Any) -> Tensor:
     array([2., 4.], dtype=float32)
     """
     return _strided_slice(_as_tensor(input), key=_normalize_key(key))
+
+
+def slice_(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor:
+    """TF's ``tf.slice``: ``size[i]`` elements from ``begin[i]`` on every axis (a
+    size of -1 takes the rest); the gradient scatters back, as ``strided_slice``'s.
+
+    >>> import tapeflow as tf
+    >>> tf.slice(tf.constant([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, -1]).numpy()
+    array([[2, 3],
+           [5, 6]], dtype=int32)
+    """
+    x = _as_tensor(input_)
+    shape = x._value.shape
+    b = [int(v) for v in np.ravel(convert_to_tensor(begin).numpy())]
+    s = [int(v) for v in np.ravel(convert_to_tensor(size).numpy())]
+    if len(b) != len(shape) or len(s) != len(shape):
+        raise invalid_argument("Slice", f"Expected begin and size arguments to be 1-D tensors "
+                               f"of size {len(shape)}, but got shapes [{len(b)}] and "
+                               f"[{len(s)}] instead.")
+    key = []
+    for i, (start, n, dim) in enumerate(zip(b, s, shape)):
+        if not 0 <= start <= dim:
+            raise invalid_argument("Slice", f"Expected begin[{i}] in [0, {dim}], but got {start}")
+        n = dim - start if n == -1 else n
+        if not 0 <= n <= dim - start:
+            raise invalid_argument("Slice", f"Expected size[{i}] in [0, {dim - start}], "
+                                   f"but got {s[i]}")
+        key.append(slice(start, start + n))
+    return _strided_slice(x, key=tuple(key))
+
+
+slice_.__name__ = slice_.__qualname__ = "slice"  # tf.slice (the module keeps Python's slice)
 
 
 # -- the Variable read (recorded by the tape, never called directly) -----------------------
