@@ -693,3 +693,43 @@ def test_string_tensors_have_no_ones_and_no_casts_to_numbers() -> None:
                        match=r"Cast float to string is not supported \[Op:Cast\]"):
         tf.cast(tf.constant([1.0]), tf.string)
     assert tf.cast(s, tf.string).numpy().tolist() == [b"a", b"bc"]
+
+
+# -- tf.strided_slice with TF's signature and masks (values read off TF 2.21) ------------------
+STRIDED = np.arange(24.0).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    (dict(begin=[0, 1], end=[2, 3]), np.s_[0:2, 1:3]),
+    (dict(begin=[0, 1, 0], end=[2, 3, 4], strides=[1, 1, 2]), np.s_[0:2, 1:3, 0:4:2]),
+    (dict(begin=[1], end=[2], shrink_axis_mask=1), np.s_[1]),
+    (dict(begin=[0, 0, 0], end=[0, 0, 0], strides=[1, -1, 1], begin_mask=7, end_mask=7),
+     np.s_[:, ::-1, :]),
+    (dict(begin=[0, 1], end=[0, 2], ellipsis_mask=1), np.s_[..., 1:2]),
+    (dict(begin=[0, 0], end=[1, 1], new_axis_mask=1), np.s_[None, 0:1]),
+    (dict(begin=[-1, -2], end=[0, 0], end_mask=3), np.s_[-1:, -2:]),
+    (dict(begin=[1, 0, 3], end=[0, 0, 0], shrink_axis_mask=5), np.s_[1, 0:0, 3]),
+    (dict(begin=[0, 0], end=[1, 10]), np.s_[0:1, 0:10]),
+])
+def test_strided_slice_signature_and_masks(kwargs, key) -> None:
+    out = tf.strided_slice(f64(STRIDED), **kwargs)
+    want = STRIDED[key]
+    assert out.shape == want.shape and out.numpy().tolist() == want.tolist()
+    # linear: the gradient is the cotangent (weights 1, 2, ...) put back where it was read
+    (g,) = grads(lambda t: tf.strided_slice(t, **kwargs), STRIDED)
+    closed = np.zeros_like(STRIDED)
+    closed[key] = np.arange(1.0, want.size + 1).reshape(want.shape)
+    assert g == closed.tolist()
+    np.testing.assert_allclose(
+        g, numeric_grad(lambda t: tf.strided_slice(t, **kwargs), STRIDED), atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(begin=[0, 1], end=[2]), r"Expected begin, end, and strides to be 1D equal size "
+                                  r"tensors, but got shapes \[2\], \[1\], and \[2\] instead\."),
+    (dict(begin=[0], end=[2], strides=[0]), r"strides\[0\] must be non-zero"),
+    (dict(begin=[5], end=[6], shrink_axis_mask=1), r"slice index 5 of dimension 0 out of bounds"),
+])
+def test_strided_slice_errors_are_tfs(kwargs, message) -> None:
+    with pytest.raises(InvalidArgumentError, match=message + r".*\[Op:StridedSlice\]"):
+        tf.strided_slice(f64(STRIDED), **kwargs)

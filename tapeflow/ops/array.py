@@ -45,8 +45,8 @@ from tapeflow.ops.shape_ops import (
     concat,
     expand_dims,
     reshape,
+    slice_key,
     stack,
-    strided_slice,
 )
 
 __all__ = ["unstack", "split", "tile", "repeat", "pad", "reverse", "roll", "shape", "size",
@@ -270,7 +270,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
 
 # -- pad --------------------------------------------------------------------------------------
 def _inner(g: Any, paddings: tuple) -> Tensor:  # transpose of padding: cut the middle out
-    return strided_slice(g, tuple(slice(lo, g._value.shape[k] - hi)
+    return slice_key(g, tuple(slice(lo, g._value.shape[k] - hi)
                                   for k, (lo, hi) in enumerate(paddings)))
 
 
@@ -526,7 +526,7 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
                        delta.dtype)
     steps = reshape(steps, [max(n - 2, 0) if k == axis else 1 for k in range(nd)])
     joined = concat([lo, lo + delta * steps, hi], axis=axis)
-    return strided_slice(joined, (slice(None),) * axis + (slice(0, n),))
+    return slice_key(joined, (slice(None),) * axis + (slice(0, n),))
 
 
 @composite(samples=[Sample(composite_rand((3,)), composite_rand((2,))),

@@ -419,7 +419,7 @@ def _frechet(a: Tensor, e: Tensor) -> Tensor:
     top = shape_ops.concat([a, e], axis=-1)
     bottom = shape_ops.concat([arith.zeros_like(a), a], axis=-1)
     block = _Expm(shape_ops.concat([top, bottom], axis=-2))
-    return shape_ops.strided_slice(block, (Ellipsis, slice(0, n), slice(n, 2 * n)))
+    return shape_ops.slice_key(block, (Ellipsis, slice(0, n), slice(n, 2 * n)))
 
 
 @defop("MatrixExponential", dtypes=FACTOR, reference=_expm_reference,

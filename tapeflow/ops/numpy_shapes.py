@@ -287,7 +287,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     result = array.linspace(low, high, count, axis=axis)
     if not endpoint:
         cut = axis % result.ndim
-        result = shape_ops.strided_slice(result, (slice(None),) * cut + (slice(0, int(num)),))
+        result = shape_ops.slice_key(result, (slice(None),) * cut + (slice(0, int(num)),))
     return result if dtype is None else arith.cast(result, np.dtype(dtype))
 
 

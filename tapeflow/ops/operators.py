@@ -113,7 +113,7 @@ def _getitem(self: Any, key: Any) -> Tensor:
             isinstance(key, Tensor) and key._value.dtype.kind == "b"):
         if not np.ndim(getattr(key, "_value", key)):
             raise ValueError("mask cannot be scalar.")
-        return shape_ops.strided_slice(x, key)
+        return shape_ops.slice_key(x, key)
     if type(key) is bool:
         raise ValueError("mask cannot be scalar.")
     items = tuple(key) if isinstance(key, (list, tuple)) else (key,)

@@ -181,11 +181,11 @@ def _others_product(x: Any, axis: Any) -> Tensor:
 def _shift(y: Tensor, k: int, n: int, reverse: bool) -> Tensor:
     """``y`` moved ``k`` places along its last axis (back if ``reverse``), ones filling in."""
     last = y._value.ndim - 1
-    ones = arith.ones_like(shape_ops.strided_slice(y, (Ellipsis, slice(0, k))))
+    ones = arith.ones_like(shape_ops.slice_key(y, (Ellipsis, slice(0, k))))
     if reverse:
-        return shape_ops.concat([shape_ops.strided_slice(y, (Ellipsis, slice(k, n))), ones],
+        return shape_ops.concat([shape_ops.slice_key(y, (Ellipsis, slice(k, n))), ones],
                                 axis=last)
-    return shape_ops.concat([ones, shape_ops.strided_slice(y, (Ellipsis, slice(0, n - k)))],
+    return shape_ops.concat([ones, shape_ops.slice_key(y, (Ellipsis, slice(0, n - k)))],
                             axis=last)
 
 

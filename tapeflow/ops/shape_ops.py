@@ -230,7 +230,7 @@ class _Concat:
     def vjp(g, values_shape, *, axis):  # transpose of concat: split g back
         bounds = np.cumsum([s[axis] for s in values_shape])[:-1]
         starts = [0, *bounds]
-        return [strided_slice(g, _axis_slice(len(s), axis, a, a + s[axis]))
+        return [slice_key(g, _axis_slice(len(s), axis, a, a + s[axis]))
                 for s, a in zip(values_shape, starts)]
 
     def jvp(dvalues, values, *, axis):
@@ -400,14 +400,60 @@ def _normalize_key(key: Any) -> tuple:
     return tuple(out)
 
 
-def strided_slice(input: Any, key: Any) -> Tensor:
-    """``input[key]`` with NumPy's indexing rules; the gradient scatters back.
+def slice_key(input: Any, key: Any) -> Tensor:
+    """``input[key]`` with NumPy's indexing rules (a Python key: ints, slices,
+    ``...``, ``None``, masks); the gradient scatters back.  Ops build on this.
 
     >>> import tapeflow as tf
-    >>> tf.constant([[1.0, 2.0], [3.0, 4.0]])[:, 1].numpy()
+    >>> from tapeflow.ops.shape_ops import slice_key
+    >>> slice_key(tf.constant([[1.0, 2.0], [3.0, 4.0]]), (slice(None), 1)).numpy()
     array([2., 4.], dtype=float32)
     """
     return _strided_slice(_as_tensor(input), key=_normalize_key(key))
+
+
+def _bits(mask: int, n: int) -> list[bool]:
+    return [bool(int(mask) >> i & 1) for i in range(n)]
+
+
+def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_mask: int = 0,
+                  end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0,
+                  shrink_axis_mask: int = 0, var: Any = None, name: str | None = None) -> Tensor:
+    """TF's ``tf.strided_slice``: ``input_[begin:end:strides]`` per listed axis, with
+    TF's bit masks (bit i: ignore begin[i] / end[i], an ellipsis, a new axis, or
+    index begin[i] and drop the axis).  The same op as ``x[...]``.
+
+    >>> import tapeflow as tf
+    >>> x = tf.reshape(tf.range(12.0), (3, 4))
+    >>> tf.strided_slice(x, [0, 1], [2, 3]).numpy()
+    array([[1., 2.],
+           [5., 6.]], dtype=float32)
+    """
+    b = [int(v) for v in np.ravel(convert_to_tensor(begin).numpy())]
+    e = [int(v) for v in np.ravel(convert_to_tensor(end).numpy())]
+    s = [1] * len(b) if strides is None else \
+        [int(v) for v in np.ravel(convert_to_tensor(strides).numpy())]
+    if not len(b) == len(e) == len(s):
+        raise invalid_argument("StridedSlice", f"Expected begin, end, and strides to be 1D "
+                               f"equal size tensors, but got shapes [{len(b)}], [{len(e)}], "
+                               f"and [{len(s)}] instead.")
+    if 0 in s:
+        raise invalid_argument("StridedSlice", f"strides[{s.index(0)}] must be non-zero")
+    n = len(b)
+    masks = zip(_bits(begin_mask, n), _bits(end_mask, n), _bits(ellipsis_mask, n),
+                _bits(new_axis_mask, n), _bits(shrink_axis_mask, n))
+    key: list = []
+    for i, (no_begin, no_end, ellipsis, new_axis, shrink) in enumerate(masks):
+        if ellipsis:
+            key.append(Ellipsis)
+        elif new_axis:
+            key.append(None)
+        elif shrink:
+            key.append(b[i])
+        else:
+            key.append(slice(None if no_begin else b[i], None if no_end else e[i], s[i]))
+    from tapeflow.ops import operators  # the indexing path: TF's bounds checks and messages
+    return operators._getitem(_as_tensor(input_), tuple(key))
 
 
 def slice_(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor:

@@ -78,7 +78,7 @@ def safe_reciprocal(x: Tensor) -> Tensor:
 
 
 def columns(x: Tensor, start: int, stop: int | None) -> Tensor:
-    return shape_ops.strided_slice(x, (Ellipsis, slice(None), slice(start, stop)))
+    return shape_ops.slice_key(x, (Ellipsis, slice(None), slice(start, stop)))
 
 
 def or_zeros(g: Tensor | None, like: Tensor) -> Tensor:
