@@ -62,6 +62,7 @@ from tapeflow.ops.arith import (  # noqa: F401
     not_equal,
     ones_like,
     pow,
+    realdiv,
     sigmoid,
     sign,
     sin,
@@ -148,6 +149,16 @@ from tapeflow.train.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from tapeflow.train.module import Module, get_current_name_scope, name_scope  # noqa: F401
 
 newaxis = None  # TF: tf.newaxis
+
+
+def executing_eagerly() -> bool:
+    """Whether ops run eagerly: always, in tapeflow (there is no graph mode yet).
+
+    >>> import tapeflow as tf
+    >>> tf.executing_eagerly()
+    True
+    """
+    return True
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,7 @@
 """``tf.linalg``: linear algebra."""
 
 from tapeflow.ops.array import einsum, tensordot  # noqa: F401
+from tapeflow.ops.creation import eye  # noqa: F401
 from tapeflow.ops.factor import (  # noqa: F401
     adjoint,
     band_part,
@@ -29,4 +30,5 @@ from tapeflow.ops.factor import (  # noqa: F401
 )
 from tapeflow.ops.linalg import matmul  # noqa: F401
 from tapeflow.ops.scan import l2_normalize  # noqa: F401
+from tapeflow.ops.structure import matrix_transpose  # noqa: F401
 from tapeflow.train.clip import global_norm  # noqa: F401

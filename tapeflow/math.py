@@ -40,6 +40,7 @@ from tapeflow.ops.arith import (  # noqa: F401
 )
 from tapeflow.ops.complex_ops import abs, angle, imag, real  # noqa: F401
 from tapeflow.ops.losses import log_softmax  # noqa: F401
+from tapeflow.ops.nn import softmax  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin, top_k  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,

@@ -1106,3 +1106,17 @@ def test_users_own_numpy_warnings_are_left_alone():
         warnings.simplefilter("always")
         np.log(np.zeros(1))
     assert any("divide by zero" in str(w.message) for w in seen)
+
+
+def test_aliases_and_small_names_tf_has():
+    assert tf.math.softmax is tf.nn.softmax and tf.linalg.eye is tf.eye
+    assert tf.executing_eagerly() is True
+    assert tf.realdiv(c([1.0, 3.0]), c([4.0, 2.0])).numpy().tolist() == [0.25, 1.5]
+    m = c([[1 + 2j, 3 + 0j]])
+    assert tf.linalg.matrix_transpose(m).numpy().tolist() == [[1 + 2j], [3 + 0j]]
+    assert tf.linalg.matrix_transpose(m, conjugate=True).numpy().tolist() == [[1 - 2j], [3 - 0j]]
+    assert tf.linalg.matrix_transpose(tf.zeros((2, 3, 4))).shape == (2, 4, 3)
+    with pytest.raises(ValueError, match=re.escape(
+            "Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` = [1.] with "
+            "shape: (1,)")):
+        tf.linalg.matrix_transpose(c([1.0]))

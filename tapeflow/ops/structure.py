@@ -114,6 +114,21 @@ def adjoint(matrix: Any, name: str | None = None) -> Tensor:
     return linalg._mT(x, adjoint=True)
 
 
+def matrix_transpose(a: Any, name: str | None = "matrix_transpose",
+                     conjugate: bool = False) -> Tensor:
+    """Transpose the last two axes (and conjugate if ``conjugate``).
+
+    >>> import tapeflow as tf
+    >>> tf.linalg.matrix_transpose(tf.constant([[1.0, 2.0]])).shape
+    TensorShape([2, 1])
+    """
+    x = shape_ops._as_tensor(a)
+    if x._value.ndim < 2:
+        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
+                         f"`a` = {x.numpy()} with shape: {tuple(x._value.shape)}")
+    return linalg._mT(x, adjoint=bool(conjugate))
+
+
 # -- band_part ---------------------------------------------------------------------------------
 def _band_mask(xp: Any, m: int, n: int, num_lower: int, num_upper: int) -> Any:
     i = xp.arange(m)[:, None]
