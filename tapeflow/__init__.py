@@ -160,6 +160,7 @@ def executing_eagerly() -> bool:
     """
     return True
 
+
 __version__ = "0.1.0"
 
 

@@ -97,6 +97,8 @@ pow = elementwise("Pow", "power",  # noqa: A001 - TF's name
                   (lambda x, y: y * pow(x, y - 1),  # d(x^y)/dx = y x^(y-1)
                    lambda x, out: out * _log_or_zero(x)),  # d(x^y)/dy = x^y log x
                   samples=binary(low=0.5, high=2.0), dtypes=NUMERIC)
+
+
 def _by_nonzero(name: str, ufunc: Any) -> Any:
     """``ufunc(x, y)``, refusing an integer division by zero as TF does (NumPy
     gives 0 with a warning).  Checked after the division, only for integer

@@ -271,7 +271,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
 # -- pad --------------------------------------------------------------------------------------
 def _inner(g: Any, paddings: tuple) -> Tensor:  # transpose of padding: cut the middle out
     return slice_key(g, tuple(slice(lo, g._value.shape[k] - hi)
-                                  for k, (lo, hi) in enumerate(paddings)))
+                              for k, (lo, hi) in enumerate(paddings)))
 
 
 _pad_samples = [Sample(rand((2, 3)), params={"paddings": ((1, 0), (0, 2))}),

@@ -118,7 +118,7 @@ def _pull(y: Tensor, k: int, axis: int, from_after: bool) -> Tensor:
     k = min(k, n)
     rest = (slice(None),) * (-axis - 1)
     kept = shape_ops.slice_key(y, (Ellipsis, slice(k, n) if from_after else slice(0, n - k),
-                                       *rest))
+                                   *rest))
     zeros = arith.zeros_like(shape_ops.slice_key(y, (Ellipsis, slice(0, k), *rest)))
     return shape_ops.concat([kept, zeros] if from_after else [zeros, kept], axis=axis)
 
