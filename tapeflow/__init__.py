@@ -102,6 +102,7 @@ from tapeflow.ops.array import (  # noqa: F401
     unstack,
 )
 from tapeflow.ops.complex_ops import abs, complex  # noqa: F401  (abs: complex inputs too)
+from tapeflow.ops.control_flow import cond, switch_case, while_loop  # noqa: F401
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
 from tapeflow.ops.factor import norm  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import threading
 
 import numpy as np
@@ -633,3 +634,91 @@ def test_a_thread_has_its_own_tapes():
         z = x * 3.0
     assert out["grad"] == 4.0
     assert g.gradient(z, x).numpy() == 3.0
+
+
+# -- eager control flow: tf.cond, tf.while_loop, tf.switch_case ---------------------------
+def test_gradients_flow_through_the_branch_cond_takes():
+    x = c(2.0)
+    for positive, want in ((True, 12.0), (False, -1.0)):
+        with tf.GradientTape() as g:
+            g.watch(x)
+            y = tf.cond(c(positive), lambda: x ** 3 * 0.5 * 2.0, lambda: -x)
+        assert g.gradient(y, x).numpy() == want  # d(x^3)/dx = 12 at 2; d(-x)/dx = -1
+    assert values(tf.cond(True, lambda: [c(1)], lambda: [c(2)])) == [1]  # not unpacked
+    assert tf.cond(c([True]), lambda: 5, lambda: 6) == 5
+    assert values(tf.cond(c(1.0) > 0, lambda: {"a": c(1)}, lambda: {"a": c(2)})) == {"a": 1}
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tf.cond(True, true_fn=lambda: c(1.0)), TypeError,
+     "cond(): 'false_fn' argument required"),
+    (lambda: tf.cond(True, 1, lambda: 2), TypeError, "'true_fn' must be callable."),
+    (lambda: tf.cond(True, lambda: 1, 2), TypeError, "'false_fn' must be callable."),
+    (lambda: tf.cond(c([True, False]), lambda: 1, lambda: 2), ValueError,
+     "The truth value of an array with more than one element is ambiguous"),
+])
+def test_cond_argument_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_while_loop_runs_body_and_gradients_flow_through_every_iteration():
+    x = c(1.5)
+    with tf.GradientTape() as g:
+        g.watch(x)
+        i, y = tf.while_loop(lambda i, y: i < 4, lambda i, y: (i + 1, y * x), (c(0), c(1.0)))
+    assert i.numpy() == 4 and y.numpy() == 1.5 ** 4
+    assert g.gradient(y, x).numpy() == pytest.approx(4 * 1.5 ** 3)  # d(x^4)/dx
+    out = tf.while_loop(lambda i: i < 3, lambda i: [i + 1], [c(0)], maximum_iterations=2)
+    assert isinstance(out, list) and values(out) == [2]
+    out = tf.while_loop(lambda i: i < 3, lambda i: (i + 1,), [c(0)])
+    assert isinstance(out, tuple) and values(out) == (3,)  # body's own sequence type
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tf.while_loop(1, lambda i: i, [c(0)]), TypeError, "'cond' must be callable."),
+    (lambda: tf.while_loop(lambda i: i < 3, 1, [c(0)]), TypeError, "'body' must be callable."),
+    (lambda: tf.while_loop(lambda i: i < 3, lambda i: [i + 1], [c(0)], parallel_iterations=0),
+     TypeError, "'parallel_iterations' must be a positive integer."),
+    (lambda: tf.while_loop(lambda i: i < 3, lambda i: [i + 1], []), ValueError,
+     "'loop_vars' must be provided."),
+    (lambda: tf.while_loop(lambda i: i < 3, lambda i: [i + 1, i], [c(0)]), ValueError,
+     "The two structures don't have the same nested structure."),
+])
+def test_while_loop_argument_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_switch_case_runs_one_branch_and_the_default_out_of_range():
+    f, g = (lambda: c(10)), (lambda: c(20))
+    assert tf.switch_case(c(1), [f, g]).numpy() == 20
+    assert tf.switch_case(c(1), {0: f, 1: g}).numpy() == 20
+    assert tf.switch_case(c(1), [(1, g), (0, f)]).numpy() == 20
+    assert tf.switch_case(c(-1), [f, g], default=lambda: c(0)).numpy() == 0
+    assert tf.switch_case(c(5), [f, g]).numpy() == 20  # no default: the last branch
+    x = c(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.switch_case(c(0), [lambda: x * x, lambda: x])
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tf.switch_case(5, [lambda: 1]), TypeError,
+     "'branch_index' must be a Tensor, got <class 'int'>"),
+    (lambda: tf.switch_case(c(1.0), [lambda: 1]), TypeError,
+     "'branch_index' must be an integer Tensor, got <dtype: 'float32'>"),
+    (lambda: tf.switch_case(c(0), "x"), TypeError, "'branch_fns' must be a list, tuple, or dict"),
+    (lambda: tf.switch_case(c(0), []), ValueError,
+     "Must provide at least one item in 'branch_fns'"),
+    (lambda: tf.switch_case(c(1), [1, 2]), TypeError,
+     "Each entry in 'branch_fns' must be a 2-tuple. Received 1."),
+    (lambda: tf.switch_case(c(0), {"a": lambda: 1}), TypeError,
+     "key must be a Python `int`, got <class 'str'>"),
+    (lambda: tf.switch_case(c(1), {0: lambda: 1, 2: lambda: 2}), ValueError,
+     "branch indices (keys) must form contiguous range of [0 to 2) but found {0,2}"),
+])
+def test_switch_case_argument_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
