@@ -56,6 +56,7 @@ from tapeflow.ops.scan import (  # noqa: F401
     l2_normalize,
     reduce_all,
     reduce_any,
+    reduce_euclidean_norm,
     reduce_logsumexp,
     reduce_std,
     reduce_variance,

@@ -733,3 +733,69 @@ def test_strided_slice_signature_and_masks(kwargs, key) -> None:
 def test_strided_slice_errors_are_tfs(kwargs, message) -> None:
     with pytest.raises(InvalidArgumentError, match=message + r".*\[Op:StridedSlice\]"):
         tf.strided_slice(f64(STRIDED), **kwargs)
+
+
+# -- sequence_mask, ensure_shape, identity_n, no_op, reduce_euclidean_norm (TF 2.21's values) --
+@pytest.mark.parametrize("args, kwargs, want", [
+    (([1, 3, 2], 5), {}, [[1, 0, 0, 0, 0], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]]),
+    (([[1, 3], [2, 0]],), {}, [[[1, 0, 0], [1, 1, 1]], [[1, 1, 0], [0, 0, 0]]]),
+    (([1.5, 2],), {}, [[1, 1], [1, 1]]),       # float lengths: compared as floats
+    (([-1, 2],), {}, [[0, 0], [1, 1]]),
+    ((2, 4), {}, [1, 1, 0, 0]),
+    (([1, 2], 3.0), {}, [[1, 0, 0], [1, 1, 0]]),
+])
+def test_sequence_mask(args, kwargs, want) -> None:
+    out = tf.sequence_mask(*args, **kwargs)
+    assert out.dtype == tf.bool and out.numpy().astype(int).tolist() == want
+    as_float = tf.sequence_mask([1, 3], 4, dtype=tf.float32)
+    assert as_float.dtype == tf.float32
+    assert as_float.numpy().tolist() == [[1, 0, 0, 0], [1, 1, 1, 0]]
+    assert tf.sequence_mask([1, 2], 0).shape == (2, 0)
+
+
+def test_sequence_mask_errors() -> None:
+    with pytest.raises(ValueError, match=r"Argument `maxlen` must be scalar for sequence_mask, "
+                       r"received `maxlen` = \[3\] with shape '\(1,\)' instead"):
+        tf.sequence_mask([1, 2], [3])
+    with pytest.raises(InvalidArgumentError, match=r"Requires start <= limit when delta > 0: "
+                       r"0/-1 \[Op:Range\]"):
+        tf.sequence_mask([1], -1)
+
+
+def test_ensure_shape_identity_n_and_no_op() -> None:
+    x = f64([[1.0, 2.0]])
+    for shape in ([1, 2], (None, 2), [None, None], None):
+        assert tf.ensure_shape(x, shape).numpy().tolist() == [[1.0, 2.0]]
+    for shape, shown in (([1, 3], r"\[1,3\]"), ([None, 3], r"\[\?,3\]"), ([2], r"\[2\]")):
+        with pytest.raises(InvalidArgumentError, match=r"Shape of tensor input \[1,2\] is not "
+                           r"compatible with expected shape " + shown + r"\. \[Op:EnsureShape\]"):
+            tf.ensure_shape(x, shape)
+    (g,) = grads(lambda t: tf.ensure_shape(t, [None, 2]), X[:1, :2])  # the identity's gradient
+    assert g == [[1.0, 2.0]]
+    a, b = tf.identity_n([tf.constant(1), tf.constant(2.0)])
+    assert (a.dtype, a.numpy(), b.dtype, b.numpy()) == (tf.int32, 1, tf.float32, 2.0)
+    assert tf.no_op() is None
+
+
+def test_reduce_euclidean_norm_dtypes_gradient_and_errors() -> None:
+    x = tf.constant([[3.0, 4.0], [0.0, 0.0]])
+    assert tf.math.reduce_euclidean_norm(x).numpy() == 5.0
+    assert tf.math.reduce_euclidean_norm(x, axis=1).numpy().tolist() == [5.0, 0.0]
+    assert tf.math.reduce_euclidean_norm(tf.constant([[3, 4]]), 1).numpy().tolist() == [5]
+    assert tf.math.reduce_euclidean_norm(tf.constant([1, 1])).numpy() == 1  # truncated root
+    assert tf.math.reduce_euclidean_norm(tf.constant([1, 2], tf.uint8)).dtype == tf.uint8
+    z = tf.math.reduce_euclidean_norm(tf.constant([1 + 1j]))
+    assert z.dtype == tf.complex128 and z.numpy() == pytest.approx(2 ** 0.5)
+    v = tf.constant([3.0, 4.0])
+    zero = tf.constant([0.0, 0.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([v, zero])
+        n, n0 = tf.math.reduce_euclidean_norm(v), tf.math.reduce_euclidean_norm(zero)
+    np.testing.assert_allclose(tape.gradient(n, v).numpy(), [0.6, 0.8], rtol=1e-6)
+    assert np.isnan(tape.gradient(n0, zero).numpy()).all()  # 0/0, as TF's
+    with pytest.raises(InvalidArgumentError, match=r"Value for attr 'T' of bool is not in the "
+                       r"list of allowed values.*\[Op:EuclideanNorm\]"):
+        tf.math.reduce_euclidean_norm(tf.constant([True]))
+    with pytest.raises(InvalidArgumentError, match=r"Invalid reduction dimension \(1 for input "
+                       r"with 1 dimension\(s\).*\[Op:EuclideanNorm\]"):
+        tf.math.reduce_euclidean_norm(tf.constant([3.0]), axis=1)

@@ -52,7 +52,8 @@ from tapeflow.ops.shape_ops import (
 __all__ = ["unstack", "split", "tile", "repeat", "pad", "reverse", "roll", "shape", "size",
            "rank", "linspace", "meshgrid", "einsum", "tensordot", "gather", "gather_nd",
            "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "boolean_mask",
-           "sort", "argsort", "unique", "one_hot"]
+           "sort", "argsort", "unique", "one_hot", "sequence_mask", "ensure_shape", "identity_n",
+           "no_op"]
 
 
 def _zeros(shape: tuple, dtype: np.dtype) -> Tensor:
@@ -561,3 +562,67 @@ def meshgrid(*args: Any, **kwargs: Any) -> list:
         sizes[0], sizes[1] = sizes[1], sizes[0]
     ones = creation.ones(sizes, tensors[0].dtype)  # as TF: multiply by ones to broadcast
     return [arith.multiply(t, ones) for t in out]
+
+
+# -- masks and shape assertions ------------------------------------------------------------------
+def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = "bool",
+                  name: str | None = None) -> Tensor:
+    """``mask[..., j] = j < lengths[...]`` for j in [0, maxlen) (default: the longest length).
+
+    >>> import tapeflow as tf
+    >>> tf.sequence_mask([1, 3], 4).numpy()
+    array([[ True, False, False, False],
+           [ True,  True,  True, False]])
+    """
+    n = _as_tensor(lengths)
+    if maxlen is None:
+        top = reduction.reduce_max(n)
+        top = arith.maximum(top, convert_to_tensor(0, dtype=top.dtype))
+    else:
+        top = _as_tensor(maxlen)
+        if top._value.ndim:
+            raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received "
+                             f"`maxlen` = {maxlen} with shape '{tuple(top._value.shape)}' "
+                             f"instead")
+    # TF's steps: a range in maxlen's dtype, the lengths cast to it, compared
+    row = creation.range(0, top, 1, dtype=top.dtype)
+    mask = arith.less(row, arith.cast(expand_dims(n, -1), top.dtype))
+    return mask if as_dtype(dtype) == as_dtype("bool") else arith.cast(mask, dtype)
+
+
+def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
+    """``x`` unchanged if its shape fits ``shape`` (None: any size there), else TF's error.
+
+    >>> import tapeflow as tf
+    >>> tf.ensure_shape(tf.zeros((2, 3)), [None, 3]).shape
+    TensorShape([2, 3])
+    """
+    t = _as_tensor(x)
+    if shape is not None and getattr(shape, "rank", 0) is not None:
+        want = [None if d is None else int(d) for d in shape]
+        have = t._value.shape
+        if len(want) != len(have) or any(w is not None and w != h for w, h in zip(want, have)):
+            raise invalid_argument("EnsureShape", f"Shape of tensor input {shape_str(have)} is "
+                                   f"not compatible with expected shape "
+                                   f"{shape_str(['?' if w is None else w for w in want])}.")
+    return arith.identity(t)
+
+
+def identity_n(input: Any, name: str | None = None) -> list:
+    """Each tensor of ``input`` through ``identity`` (TF's IdentityN).
+
+    >>> import tapeflow as tf
+    >>> [t.numpy() for t in tf.identity_n([tf.constant(1), tf.constant(2.0)])]
+    [np.int32(1), np.float32(2.0)]
+    """
+    return [arith.identity(t) for t in input]
+
+
+def no_op(name: str | None = None) -> None:
+    """Does nothing (TF's NoOp: eagerly, it returns None).
+
+    >>> import tapeflow as tf
+    >>> tf.no_op() is None
+    True
+    """
+    return None

@@ -408,6 +408,41 @@ def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False,
     return _Std(x, axis=axes, keepdims=bool(keepdims))
 
 
+def _euclidean_reference(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    axis = None if axis is None else tuple(np.atleast_1d(axis))
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+@composite(samples=[Sample(composite_rand((2, 3)) + 0.5, params={"axis": 1}),
+                    Sample(composite_rand((3,)) + 0.5),
+                    Sample(composite_rand((2, 3)) + 0.5, params={"axis": 0, "keepdims": True})],
+           reference=_euclidean_reference)
+def reduce_euclidean_norm(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+                          name: str | None = None) -> Tensor:
+    """sqrt(sum |x|^2) over ``axis``; integers give the truncated integer root and the
+    gradient is NaN where the norm is 0, as in TF.
+
+    >>> import tapeflow as tf
+    >>> tf.math.reduce_euclidean_norm([[3.0, 4.0], [0.0, 0.0]], axis=1).numpy()
+    array([5., 0.], dtype=float32)
+    """
+    x = arith._read(input_tensor)
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    dt = x._value.dtype
+    if dt.kind not in "iufc":
+        raise invalid_argument("EuclideanNorm", f"Value for attr 'T' of {word(dt)} is not in the "
+                               f"list of allowed values: float, double, int32, uint8, int16, "
+                               f"int8, complex64, int64, bfloat16, uint16, complex128, half, "
+                               f"uint32, uint64")
+    axes = normalize_axis("EuclideanNorm", axis, x._value.ndim, x)
+    if dt.kind in "iu":  # TF: the root of the integer sum, truncated back to the dtype
+        wide = arith.cast(x, "float64")
+        total = reduction.reduce_sum(wide * wide, axis=axes, keepdims=bool(keepdims))
+        return arith.cast(arith.sqrt(total), dt)
+    squares = x * arith.conj(x) if dt.kind == "c" else x * x
+    return arith.sqrt(reduction.reduce_sum(squares, axis=axes, keepdims=bool(keepdims)))
+
+
 # -- any / all ---------------------------------------------------------------------------------
 def _bool_samples() -> list[Sample]:
     x = np.array([[True, False, True], [False, False, False]])
