@@ -95,6 +95,7 @@ from tapeflow.ops.array import (  # noqa: F401
     scatter_nd,
     sequence_mask,
     shape,
+    shape_n,
     size,
     sort,
     split,

@@ -28,6 +28,7 @@ from tapeflow.ops.arith import (  # noqa: F401
     pow,
     reciprocal,
     rsqrt,
+    scalar_mul,
     sigmoid,
     sign,
     sin,
@@ -60,6 +61,7 @@ from tapeflow.ops.scan import (  # noqa: F401
     reduce_logsumexp,
     reduce_std,
     reduce_variance,
+    zero_fraction,
 )
 from tapeflow.ops.segment import (  # noqa: F401
     segment_max,
@@ -94,6 +96,8 @@ from tapeflow.ops.special import (  # noqa: F401
     log_sigmoid,
     multiply_no_nan,
     polygamma,
+    reciprocal_no_nan,
+    rint,
     round,
     sinh,
     softplus,

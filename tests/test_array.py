@@ -10,6 +10,7 @@ cotangents with missing entries, and TF's error types and messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -799,3 +800,38 @@ def test_reduce_euclidean_norm_dtypes_gradient_and_errors() -> None:
     with pytest.raises(InvalidArgumentError, match=r"Invalid reduction dimension \(1 for input "
                        r"with 1 dimension\(s\).*\[Op:EuclideanNorm\]"):
         tf.math.reduce_euclidean_norm(tf.constant([3.0]), axis=1)
+
+
+def test_scalar_mul_reciprocal_no_nan_rint_zero_fraction_shape_n() -> None:
+    # values, dtypes, gradients and messages as TF 2.21 gives them
+    x = tf.constant([0.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        scaled, inverse, rounded = (tf.math.scalar_mul(3.0, x), tf.math.reciprocal_no_nan(x),
+                                    tf.math.rint(x * 0.75))
+    assert scaled.numpy().tolist() == [0.0, 6.0] and tape.gradient(scaled, x).numpy().tolist() \
+        == [3.0, 3.0]
+    assert inverse.numpy().tolist() == [0.0, 0.5]
+    assert tape.gradient(inverse, x).numpy().tolist() == [0.0, -0.25]  # 0 where x is 0
+    assert rounded.numpy().tolist() == [0.0, 2.0] and tape.gradient(rounded, x) is None
+    assert tf.math.rint(tf.constant([0.5, 1.5, 2.5, -0.5])).numpy().tolist() == [0, 2, 2, -0.0]
+    assert tf.math.scalar_mul(2, tf.constant([1])).numpy().tolist() == [2]
+    with pytest.raises(ValueError, match=re.escape(
+            "The input scalar must be a 0-D value. Received shape (1,).")):
+        tf.math.scalar_mul(tf.constant([2.0]), x)
+    with pytest.raises(InvalidArgumentError, match=r"Value for attr 'T' of int32 is not in the "
+                       r"list of allowed values.*\[Op:DivNoNan\]"):
+        tf.math.reciprocal_no_nan(tf.constant([1]))
+    with pytest.raises(InvalidArgumentError, match=r"\[Op:Rint\]"):
+        tf.math.rint(tf.constant([1]))
+    fraction = tf.math.zero_fraction(tf.constant([0.0, 1.0, 0.0, 2.0]))
+    assert fraction.dtype == tf.float32 and fraction.numpy() == 0.5
+    assert tf.math.zero_fraction(tf.constant([0, 1])).numpy() == 0.5
+    assert np.isnan(tf.math.zero_fraction(tf.constant([], tf.float32)).numpy())
+    shapes = tf.shape_n([tf.zeros((2, 3)), tf.ones(4)], out_type=tf.int64)
+    assert [(s.dtype, s.numpy().tolist()) for s in shapes] == [(tf.int64, [2, 3]),
+                                                               (tf.int64, [4])]
+    with pytest.raises(InvalidArgumentError, match=re.escape(
+            "cannot compute ShapeN as input #1(zero-based) was expected to be a int32 tensor "
+            "but is a float tensor [Op:ShapeN]")):
+        tf.shape_n([tf.constant([1, 2]), tf.constant([[1.0]])])

@@ -121,6 +121,20 @@ floordiv = nondiff("FloorDiv", _by_nonzero("FloorDiv", np.floor_divide),
                   samples=binary(low2=0.5), dtypes=REAL, reference=np.floor_divide)
 
 
+def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
+    """``scalar * x`` for a 0-D ``scalar`` (a number or a 0-D tensor), as TF's.
+
+    >>> import tapeflow as tf
+    >>> tf.math.scalar_mul(2.0, tf.constant([1.0, 2.0])).numpy()
+    array([2., 4.], dtype=float32)
+    """
+    rank = getattr(getattr(scalar, "_value", scalar), "ndim", 0)
+    if rank:
+        shape = tuple(getattr(scalar, "_value", scalar).shape)
+        raise ValueError(f"The input scalar must be a 0-D value. Received shape {shape}.")
+    return multiply(scalar, x)
+
+
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x / y`` with TF's truediv rule: integers are divided as floats.
 

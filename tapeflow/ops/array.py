@@ -53,7 +53,7 @@ __all__ = ["unstack", "split", "tile", "repeat", "pad", "reverse", "roll", "shap
            "rank", "linspace", "meshgrid", "einsum", "tensordot", "gather", "gather_nd",
            "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "boolean_mask",
            "sort", "argsort", "unique", "one_hot", "sequence_mask", "ensure_shape", "identity_n",
-           "no_op"]
+           "no_op", "shape_n"]
 
 
 def _zeros(shape: tuple, dtype: np.dtype) -> Tensor:
@@ -626,3 +626,19 @@ def no_op(name: str | None = None) -> None:
     True
     """
     return None
+
+
+def shape_n(input: Any, out_type: Any = "int32", name: str | None = None) -> list:
+    """The shapes of several tensors (of one dtype, as TF's ShapeN requires).
+
+    >>> import tapeflow as tf
+    >>> [s.numpy().tolist() for s in tf.shape_n([tf.zeros((2, 3)), tf.ones(4)])]
+    [[2, 3], [4]]
+    """
+    tensors = [_as_tensor(t) for t in input]
+    for i, t in enumerate(tensors[1:], 1):
+        if t._value.dtype != tensors[0]._value.dtype:
+            raise invalid_argument("ShapeN", f"cannot compute ShapeN as input #{i}(zero-based) "
+                                   f"was expected to be a {tf_word(tensors[0]._value.dtype)} "
+                                   f"tensor but is a {tf_word(t._value.dtype)} tensor")
+    return [shape(t, out_type=out_type) for t in tensors]

@@ -520,6 +520,20 @@ def count_nonzero(input: Any, axis: Any = None, keepdims: Any = None, dtype: Any
     return arith.cast(reduction.reduce_sum(nonzero, axis=axis, keepdims=bool(keepdims)), dtype)
 
 
+def zero_fraction(value: Any, name: str | None = None) -> Tensor:
+    """The fraction of ``value``'s elements that are zero, as float32 (NaN when empty), as
+    TF computes it: ``1 - nonzero / size``.  No gradient.
+
+    >>> import tapeflow as tf
+    >>> float(tf.math.zero_fraction([0.0, 1.0, 0.0, 2.0]))
+    0.5
+    """
+    x = _as_tensor(value)
+    nonzero = arith.cast(count_nonzero(x), "float32")
+    size = convert_to_tensor(np.float32(x._value.size))
+    return convert_to_tensor(np.float32(1.0)) - nonzero / size  # empty: 0 / 0, NaN as in TF
+
+
 # -- l2_normalize ------------------------------------------------------------------------------
 def _negative_axes(axis: Any, ndim: int) -> tuple:
     """``axis`` counted from the end, so a cotangent's leading batch axes do not move it."""

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core.dispatch import word
 from tapeflow.core.errors import invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
@@ -307,6 +308,9 @@ round = nondiff("Round", lambda xp, x: xp.rint(x) if x.dtype.kind == "f" else x,
                          Sample(np.array([0.5, 1.5, 2.5, -0.5, -2.5]), ref=np.round),
                          Sample(np.array([3, -2], dtype=np.int32), ref=np.round)],
                 dtypes=REAL, n_in=1)
+# TF's Rint: ties to even, floating dtypes only.
+rint = nondiff("Rint", "rint", samples=[Sample(np.array([0.5, 1.5, 2.5, -0.5, 1.7]))],
+               dtypes=REAL_FLOAT, n_in=1)
 
 
 # -- squared difference ------------------------------------------------------------------------
@@ -417,6 +421,21 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     if float_name is not None:
         x, y = cast(x, float_name), cast(y, float_name)
     return _div_no_nan(x, y)
+
+
+def reciprocal_no_nan(x: Any, name: str | None = None) -> Tensor:
+    """``1 / x``, but 0 where ``x`` is 0 (floating and complex dtypes, as TF's DivNoNan).
+
+    >>> import tapeflow as tf
+    >>> tf.math.reciprocal_no_nan([0.0, 2.0]).numpy()
+    array([0. , 0.5], dtype=float32)
+    """
+    t = _as_tensor(x)
+    if t._value.dtype.kind not in "fc":
+        raise invalid_argument("DivNoNan", f"Value for attr 'T' of {word(t._value.dtype)} is not "
+                               f"in the list of allowed values: half, float, bfloat16, double, "
+                               f"complex64, complex128")
+    return _div_no_nan(arith.ones_like(t), t)
 
 
 # -- clip_by_value: TF's minimum-then-maximum, ties passing the gradient to t ------------------
