@@ -93,6 +93,7 @@ from tapeflow.ops.array import (  # noqa: F401
     reverse,
     roll,
     scatter_nd,
+    searchsorted,
     sequence_mask,
     shape,
     shape_n,

@@ -835,3 +835,38 @@ def test_scalar_mul_reciprocal_no_nan_rint_zero_fraction_shape_n() -> None:
             "cannot compute ShapeN as input #1(zero-based) was expected to be a int32 tensor "
             "but is a float tensor [Op:ShapeN]")):
         tf.shape_n([tf.constant([1, 2]), tf.constant([[1.0]])])
+
+
+@pytest.mark.parametrize("seq, values, side, want", [
+    ([1, 3, 5], [0, 3, 6], "left", [0, 1, 3]),
+    ([1, 3, 5], [0, 3, 6], "right", [0, 2, 3]),
+    ([[1, 3], [2, 4]], [[2], [3]], "left", [[1], [1]]),   # row by row
+    ([[[1, 3]]], [[[2, 0]]], "left", [[[1, 0]]]),
+    ([[1, 3]], [2], "left", [1]),                          # leading axes flattened
+    (np.array([], np.int32), [2], "left", [0]),
+    ([1.0, np.nan], [np.nan, 2.0], "left", [0, 1]),        # TF's '<' search: NaN goes first
+])
+def test_searchsorted(seq, values, side, want) -> None:
+    dt = np.asarray(seq).dtype
+    out = tf.searchsorted(tf.constant(np.asarray(seq, dt)), tf.constant(np.asarray(values, dt)),
+                          side=side)
+    assert out.dtype == tf.int32 and out.numpy().tolist() == want
+    assert tf.searchsorted([1.0, 3.0], [2.0], out_type=tf.int64).dtype == tf.int64
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tf.searchsorted([1, 3], [2], side="x"), ValueError,
+     "Argument `side` must be either 'right' or 'left'. Received: `side` = 'x'."),
+    (lambda: tf.searchsorted([[1, 3], [2, 4]], [[2, 5, 0]]), InvalidArgumentError,
+     "Leading dim_size of both tensors must match. [Op:LowerBound]"),
+    (lambda: tf.searchsorted([1, 3], [2.0]), InvalidArgumentError,
+     "cannot compute LowerBound as input #1(zero-based) was expected to be a int32 tensor but "
+     "is a float tensor [Op:LowerBound]"),
+    (lambda: tf.searchsorted([1, 3], [2], out_type=tf.float32), InvalidArgumentError,
+     "Value for attr 'out_type' of float is not in the list of allowed values: int32, int64"),
+    (lambda: tf.searchsorted([1, 3], 2), InvalidArgumentError,
+     "slice index -1 of dimension 0 out of bounds."),
+])
+def test_searchsorted_errors(call, error, message) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        call()

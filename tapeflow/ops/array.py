@@ -53,7 +53,7 @@ __all__ = ["unstack", "split", "tile", "repeat", "pad", "reverse", "roll", "shap
            "rank", "linspace", "meshgrid", "einsum", "tensordot", "gather", "gather_nd",
            "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "boolean_mask",
            "sort", "argsort", "unique", "one_hot", "sequence_mask", "ensure_shape", "identity_n",
-           "no_op", "shape_n"]
+           "no_op", "shape_n", "searchsorted"]
 
 
 def _zeros(shape: tuple, dtype: np.dtype) -> Tensor:
@@ -642,3 +642,39 @@ def shape_n(input: Any, out_type: Any = "int32", name: str | None = None) -> lis
                                    f"was expected to be a {tf_word(tensors[0]._value.dtype)} "
                                    f"tensor but is a {tf_word(t._value.dtype)} tensor")
     return [shape(t, out_type=out_type) for t in tensors]
+
+
+def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type: Any = "int32",
+                 name: str | None = None) -> Tensor:
+    """Where each of ``values`` would go in ``sorted_sequence`` (row by row over the
+    last axis, the leading axes flattened and matched), as TF's LowerBound/UpperBound.
+
+    >>> import tapeflow as tf
+    >>> tf.searchsorted([1, 3, 5], [0, 3, 6]).numpy()
+    array([0, 1, 3], dtype=int32)
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: `side` = "
+                         f"'{side}'.")
+    op = "LowerBound" if side == "left" else "UpperBound"
+    seq, val = _as_tensor(sorted_sequence), _as_tensor(values)
+    if not seq._value.ndim or not val._value.ndim:
+        raise invalid_argument("StridedSlice", "slice index -1 of dimension 0 out of bounds.")
+    if val._value.dtype != seq._value.dtype:
+        raise invalid_argument(op, f"cannot compute {op} as input #1(zero-based) was expected to "
+                               f"be a {tf_word(seq._value.dtype)} tensor but is a "
+                               f"{tf_word(val._value.dtype)} tensor")
+    dt = _out_type(op, out_type)
+    # (leading axes flattened; explicit counts, as -1 cannot be inferred for empty rows)
+    rows = seq._value.reshape(int(np.prod(seq._value.shape[:-1])), seq._value.shape[-1])
+    wanted = val._value.reshape(int(np.prod(val._value.shape[:-1])), val._value.shape[-1])
+    if rows.shape[0] != wanted.shape[0]:
+        raise invalid_argument(op, "Leading dim_size of both tensors must match.")
+    out = np.empty(wanted.shape, dt)
+    for i in range(rows.shape[0]):
+        out[i] = np.searchsorted(rows[i], wanted[i], side=side)
+    if side == "left" and wanted.dtype.kind in "fc":
+        # TF's binary search compares with <: a NaN value is below nothing, so it goes
+        # first (NumPy sorts NaN last).
+        out[np.isnan(wanted)] = 0
+    return wrap(out.reshape(val._value.shape))
