@@ -123,11 +123,13 @@ def word(d: np.dtype) -> str:
 
 
 def dtype_error(op: Any, index: int, expected: Any, got: Any) -> InvalidArgumentError:
-    """TF's message for an input whose dtype differs from the first input's."""
+    """TF's message for an input whose dtype differs from the first input's (``op``: an
+    OpDef, or the name of an op without one)."""
+    name = getattr(op, "name", op)
     return InvalidArgumentError(
         None, None,
-        f"cannot compute {op.name} as input #{index}(zero-based) was expected to be a "
-        f"{word(expected)} tensor but is a {word(got)} tensor [Op:{op.name}]")
+        f"cannot compute {name} as input #{index}(zero-based) was expected to be a "
+        f"{word(expected)} tensor but is a {word(got)} tensor [Op:{name}]")
 
 
 _TF_WORDS = {"float32": "float", "float64": "double", "float16": "half", "object": "string"}

@@ -41,6 +41,7 @@ from tapeflow.ops.indexing import (  # noqa: F401  (re-exported: one import decl
 from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.shape_ops import (
     _as_tensor,
+    _ints,
     broadcast_to,
     concat,
     expand_dims,
@@ -58,13 +59,6 @@ __all__ = ["unstack", "split", "tile", "repeat", "pad", "reverse", "roll", "shap
 
 def _zeros(shape: tuple, dtype: np.dtype) -> Tensor:
     return wrap(np.zeros(shape, dtype))
-
-
-def _ints(x: Any) -> list[int]:
-    """A static list of ints from an int, a list or a tensor."""
-    if isinstance(x, Tensor) or hasattr(x, "_read_for_op"):
-        x = convert_to_tensor(x)._value
-    return [int(v) for v in np.asarray(x).reshape(-1)]
 
 
 def _vector(op: str, attr: str, x: Any, not_1d: str) -> list[int]:
@@ -638,9 +632,7 @@ def shape_n(input: Any, out_type: Any = "int32", name: str | None = None) -> lis
     tensors = [_as_tensor(t) for t in input]
     for i, t in enumerate(tensors[1:], 1):
         if t._value.dtype != tensors[0]._value.dtype:
-            raise invalid_argument("ShapeN", f"cannot compute ShapeN as input #{i}(zero-based) "
-                                   f"was expected to be a {tf_word(tensors[0]._value.dtype)} "
-                                   f"tensor but is a {tf_word(t._value.dtype)} tensor")
+            raise dispatch.dtype_error("ShapeN", i, tensors[0]._value.dtype, t._value.dtype)
     return [shape(t, out_type=out_type) for t in tensors]
 
 
@@ -661,9 +653,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", out_type
     if not seq._value.ndim or not val._value.ndim:
         raise invalid_argument("StridedSlice", "slice index -1 of dimension 0 out of bounds.")
     if val._value.dtype != seq._value.dtype:
-        raise invalid_argument(op, f"cannot compute {op} as input #1(zero-based) was expected to "
-                               f"be a {tf_word(seq._value.dtype)} tensor but is a "
-                               f"{tf_word(val._value.dtype)} tensor")
+        raise dispatch.dtype_error(op, 1, seq._value.dtype, val._value.dtype)
     dt = _out_type(op, out_type)
     # (leading axes flattened; explicit counts, as -1 cannot be inferred for empty rows)
     rows = seq._value.reshape(int(np.prod(seq._value.shape[:-1])), seq._value.shape[-1])

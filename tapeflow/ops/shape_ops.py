@@ -412,6 +412,13 @@ def slice_key(input: Any, key: Any) -> Tensor:
     return _strided_slice(_as_tensor(input), key=_normalize_key(key))
 
 
+def _ints(x: Any) -> list[int]:
+    """A static list of ints from an int, a list or a tensor."""
+    if isinstance(x, Tensor) or hasattr(x, "_read_for_op"):
+        x = convert_to_tensor(x)._value
+    return [int(v) for v in np.asarray(x).reshape(-1)]
+
+
 def _bits(mask: int, n: int) -> list[bool]:
     return [bool(int(mask) >> i & 1) for i in range(n)]
 
@@ -429,10 +436,8 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_
     array([[1., 2.],
            [5., 6.]], dtype=float32)
     """
-    b = [int(v) for v in np.ravel(convert_to_tensor(begin).numpy())]
-    e = [int(v) for v in np.ravel(convert_to_tensor(end).numpy())]
-    s = [1] * len(b) if strides is None else \
-        [int(v) for v in np.ravel(convert_to_tensor(strides).numpy())]
+    b, e = _ints(begin), _ints(end)
+    s = [1] * len(b) if strides is None else _ints(strides)
     if not len(b) == len(e) == len(s):
         raise invalid_argument("StridedSlice", f"Expected begin, end, and strides to be 1D "
                                f"equal size tensors, but got shapes [{len(b)}], [{len(e)}], "
@@ -467,8 +472,7 @@ def slice_(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tenso
     """
     x = _as_tensor(input_)
     shape = x._value.shape
-    b = [int(v) for v in np.ravel(convert_to_tensor(begin).numpy())]
-    s = [int(v) for v in np.ravel(convert_to_tensor(size).numpy())]
+    b, s = _ints(begin), _ints(size)
     if len(b) != len(shape) or len(s) != len(shape):
         raise invalid_argument("Slice", f"Expected begin and size arguments to be 1-D tensors "
                                f"of size {len(shape)}, but got shapes [{len(b)}] and "
