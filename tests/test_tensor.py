@@ -1082,6 +1082,59 @@ def test_floating_point_edge_values_are_silent(mode):
     assert [str(w.message) for w in seen] == []
 
 
+@pytest.mark.parametrize("mode", ["default", "error"])
+@pytest.mark.parametrize("dtype, a, b", [
+    (tf.int32, 2**30, 4), (tf.int32, -2**31, 1), (tf.uint8, 200, 100), (tf.int8, -128, -1),
+    (tf.float16, 60000.0, 2.0), (tf.float32, 3e38, 10.0), (tf.float64, 1.5, 0.0),
+    (tf.complex64, 1e38 + 2j, 1e38 - 1j),
+])
+@pytest.mark.parametrize("source", ["reduction", "constant", "variable"])
+def test_scalar_arithmetic_is_array_arithmetic(mode, dtype, a, b, source):
+    # Rank-0 values (a whole reduction's result, a constant, a Variable: NumPy
+    # scalars inside tapeflow, whose operators use NumPy's scalar math): +, -, *
+    # and / on them must give exactly what they give on one-element tensors:
+    # wrapping integers, inf and NaN, silently, also where warnings are errors.
+    import warnings
+    ops = {"add": tf.add, "subtract": tf.subtract, "multiply": tf.multiply}
+    if dtype.is_floating or dtype.is_complex:
+        ops["divide"] = tf.divide
+    x, y = c([a], dtype), c([b], dtype)
+    make = {"reduction": tf.reduce_sum, "constant": lambda t: c(t.numpy()[0], dtype),
+            "variable": lambda t: tf.Variable(t[0])}[source]
+    with warnings.catch_warnings(record=True) as seen:
+        if mode == "error":
+            warnings.simplefilter("error")
+        sx, sy = make(x), make(y)
+        for name, op in ops.items():
+            for first, second, arrays in ((sx, sy, (x, y)), (sy, sx, (y, x)), (sx, y, (x, y))):
+                got, want = op(first, second), op(*arrays)
+                assert got.dtype == want.dtype == dtype
+                assert got.shape == ([1] if second is y else [])
+                np.testing.assert_array_equal(np.ravel(got.numpy()), want.numpy(), err_msg=name)
+    assert [str(w.message) for w in seen] == []
+
+
+def test_rank_0_values_are_copied_and_keep_their_type():
+    a = np.array(2.0)
+    t, v = c(a), tf.Variable(a)
+    a[()] = 5.0  # the caller's array changes; the tensor and the Variable do not
+    assert float(t) == 2.0 and float(v) == 2.0
+    assert type(t.numpy()) is np.float64 and type(v.numpy()) is np.float64  # as TF
+    v.assign_add(1.0)
+    tf.keras.optimizers.SGD(0.5).apply_gradients([(c(2.0, tf.float64), v)])
+    assert float(v) == 2.0 and type(v.numpy()) is np.float64
+
+
+@pytest.mark.parametrize("op", [tf.add, tf.subtract, tf.multiply])
+def test_arithmetic_refuses_bool(op):
+    # TF's AddV2, Sub and Mul have no bool kernel (NumPy would compute or, xor, and).
+    t = c([True, False])
+    for x in (t, tf.reduce_any(t)):
+        with pytest.raises(InvalidArgumentError, match="Value for attr 'T' of bool is not in "
+                                                       "the list of allowed values"):
+            op(x, x)
+
+
 @pytest.mark.skipif(ORACLE, reason="tapeflow's import")
 @pytest.mark.parametrize("flags", [[], ["-W", "error"]])
 def test_a_fresh_interpreter_prints_no_floating_point_warnings(flags):

@@ -19,7 +19,15 @@ from tapeflow.core import dispatch
 from tapeflow.core.dtypes import DType, as_dtype, from_numpy
 from tapeflow.core.errors import invalid_argument, shape_str
 from tapeflow.core.scope import _scope
-from tapeflow.core.tensor import Reference, Tensor, TensorShape, convert_to_tensor, next_id, wrap
+from tapeflow.core.tensor import (
+    Reference,
+    Tensor,
+    TensorShape,
+    convert_to_tensor,
+    hold,
+    next_id,
+    wrap,
+)
 
 __all__ = ["Variable"]
 
@@ -53,7 +61,7 @@ class Variable:
         value = convert_to_tensor(initial_value, dtype=dtype) if dtype is None or \
             not isinstance(initial_value, Tensor) else _cast_tensor(initial_value, dtype)
         # The Variable owns its buffer: a private copy that nobody else can write.
-        self._tensor = wrap(np.array(value._value, copy=True))
+        self._tensor = hold(np.array(value._value, copy=True))
         self._id = next_id()
         self._trainable = True if trainable is None else bool(trainable)
         self._name = _scope.name + (name or "Variable") + ":0"
@@ -129,7 +137,7 @@ class Variable:
                read_value: bool = True) -> Variable | None:
         """Replace the value (shape and dtype must match); returns the Variable."""
         arr = self._new_value(value, "AssignVariableOp")
-        self._tensor = wrap(np.array(arr, copy=True, order="C"))
+        self._tensor = hold(np.array(arr, copy=True, order="C"))
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None,

@@ -8,6 +8,7 @@ tape, never here.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -41,13 +42,13 @@ __all__ = [
 ]
 
 # -- linear -------------------------------------------------------------------
-add = linear("AddV2", "add", (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
+add = linear("AddV2", operator.add, (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
              samples=binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
-             dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"))
+             dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"), reference=np.add)
 add.op.hint_second = True  # TF's _add_dispatch: the second operand gets a dtype hint
-subtract = linear("Sub", "subtract", (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
+subtract = linear("Sub", operator.sub, (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
                   samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
-                  batchable=True)
+                  batchable=True, reference=np.subtract)
 # TF's Neg takes no unsigned integers (NumPy would wrap them).
 negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
                   samples=unary(), dtypes=FLOAT + ("int8", "int16", "int32", "int64"),
@@ -76,13 +77,14 @@ identity = linear("Identity", lambda xp, input: input, lambda g: g,  # d x = dx
                   samples=unary(), dtypes=ANY, reference=lambda x: x)
 
 # -- products and quotients ---------------------------------------------------
-multiply = elementwise("Mul", "multiply",
+multiply = elementwise("Mul", operator.mul,
                        (lambda x, y: y, lambda x, y: x),  # d(xy) = y dx + x dy
-                       samples=binary(), dtypes=NUMERIC + BOOL)
-realdiv = elementwise("RealDiv", "true_divide",
+                       samples=binary(), dtypes=NUMERIC, reference=np.multiply)
+realdiv = elementwise("RealDiv", operator.truediv,
                       (lambda y: reciprocal(y),  # d(x/y)/dx = 1/y
                        lambda y, out: negative(out / y)),  # d(x/y)/dy = -x/y^2 = -out/y
-                      samples=binary(low2=0.5, high2=2.0), dtypes=FLOAT, inputs=("x", "y"))
+                      samples=binary(low2=0.5, high2=2.0), dtypes=FLOAT, inputs=("x", "y"),
+                      reference=np.true_divide)
 
 
 def _log_or_zero(x: Any) -> Any:
