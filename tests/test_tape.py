@@ -582,6 +582,19 @@ def test_gradient_with_respect_to_a_read_made_after_the_tape():
     assert g.gradient(y, v.read_value()) is None
 
 
+def test_each_read_is_its_own_tensor():
+    # A read handed out is a tensor of its own: a target computed from another
+    # read of the same value does not depend on it (so reads cannot be shared).
+    v = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as g:
+        y = v * 3.0
+        reads = [v.read_value(), v.value(), tf.identity(v), tf.convert_to_tensor(v)]
+        z = reads[0] * reads[1]
+    assert [g.gradient(y, r) for r in reads] == [None] * 4
+    assert values(g.gradient(z, reads[:2])) == [2.0, 2.0]
+    assert g.gradient([y, z], v).numpy() == 7.0  # 3 + 2 * 2, through every read
+
+
 def test_slicing_and_packing_are_recorded():
     x = c([1.0, 2.0])
     with tf.GradientTape() as g:
