@@ -92,14 +92,22 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+from mlp_floor import (
+    LR,
+    MEMORY_STEPS,
+    NETWORKS,
+    Phases,
+    make_data,
+    numpy_phases,
+    rss_growth,
+    stepper,
+    tf_phases,
+)
 
 import tapeflow as tf
 
-NETWORKS = {"small": ((784, 128, 10), 64), "large": ((1024, 2048, 2048, 10), 512)}
 TARGETS = {"small": 1.15, "large": 1.05}  # tapeflow step time / NumPy step time
 MEMORY_TARGET = 1.1  # tapeflow peak growth / NumPy peak growth, large network
-MEMORY_STEPS = 20
-LR = 0.01
 SAMPLE_S = 0.2  # each timing sample is a loop of about this long
 THREADS = {"small": 1, "large": 2}  # BLAS threads: 1 where overhead dominates, all cores else
 VARIANTS = ("numpy", "keras", "assign_sub")
@@ -107,118 +115,7 @@ LABELS = {"numpy": "NumPy", "keras": "tapeflow, `SGD.apply_gradients`",
           "assign_sub": "tapeflow, `assign_sub(lr * g)`"}
 
 
-# -- data and the three steps --------------------------------------------------------------
-def make_data(name: str) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
-    """Initial weights (Glorot uniform, small random biases), inputs and labels.
-
-    Made in float32 and in place, so that setting up leaves no large freed
-    blocks behind for the steps to reuse (the RSS figure would hide them).
-    """
-    sizes, batch = NETWORKS[name]
-    rng = np.random.default_rng(0)
-
-    def uniform(limit: float, shape: tuple) -> np.ndarray:
-        a = rng.random(shape, dtype=np.float32)
-        a *= np.float32(2 * limit)
-        a -= np.float32(limit)
-        return a
-
-    params = [(uniform(np.sqrt(6.0 / (fan_in + fan_out)), (fan_in, fan_out)),
-               uniform(0.1, (fan_out,))) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
-    x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
-    labels = rng.integers(0, sizes[-1], batch).astype(np.int32)
-    return params, x, labels
-
-
-Phases = tuple[Callable[[], tuple], Callable[[tuple], object], Callable[[object], None]]
-
-
-def numpy_phases(params: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
-                 labels: np.ndarray) -> Phases:
-    """The floor, written by hand and updating ``params`` in place: forward (with the
-    loss) -> (loss, state), backward(state) -> gradients, update(gradients)."""
-    n = x.shape[0]
-    rows = np.arange(n)
-    inv_n, lr = np.float32(1.0 / n), np.float32(LR)
-    last = len(params) - 1
-
-    def forward() -> tuple:
-        acts = [x]  # the input of each layer, kept for the backward pass
-        h = x
-        for w, b in params[:last]:
-            h = h @ w
-            h += b
-            np.maximum(h, 0, out=h)  # ReLU in place
-            acts.append(h)
-        w, b = params[last]
-        z = h @ w
-        z += b
-        # Softmax cross-entropy, in place on the logits: z becomes softmax(z).
-        z -= z.max(axis=1, keepdims=True)
-        picked = z[rows, labels]
-        np.exp(z, out=z)
-        total = z.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(total[:, 0]) - picked))
-        z /= total
-        return loss, (acts, z)
-
-    def backward(fwd: tuple) -> list:
-        _, (acts, g) = fwd
-        del fwd  # the activations go as they are used, as on a tape
-        g[rows, labels] -= 1
-        g *= inv_n  # d mean(loss) / d logits = (softmax - onehot) / n
-        grads = []
-        for i in range(last, -1, -1):
-            a = acts.pop()
-            grads.append((a.T @ g, g.sum(axis=0)))
-            if i:
-                g = g @ params[i][0].T
-                g *= a > 0  # ReLU's derivative, from its output
-        grads.reverse()
-        return grads
-
-    def update(grads: list) -> None:
-        for (w, b), (dw, db) in zip(params, grads):
-            dw *= lr
-            w -= dw
-            db *= lr
-            b -= db
-
-    return forward, backward, update
-
-
-def tapeflow_phases(variables: list[tf.Variable], x: tf.Tensor, labels: tf.Tensor,
-                    variant: str) -> Phases:
-    """The same step in tapeflow; ``variant`` is "keras" or "assign_sub"."""
-    layers = list(zip(variables[::2], variables[1::2]))
-    optimizer = tf.keras.optimizers.SGD(LR)
-
-    def forward() -> tuple:
-        with tf.GradientTape() as tape:
-            h = x
-            for w, b in layers[:-1]:
-                h = tf.nn.relu(tf.matmul(h, w) + b)
-            w, b = layers[-1]
-            logits = tf.matmul(h, w) + b
-            loss = tf.reduce_mean(
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
-        return loss, tape
-
-    def backward(fwd: tuple) -> list:
-        loss, tape = fwd
-        del fwd
-        return tape.gradient(loss, variables)
-
-    def keras_update(grads: list) -> None:
-        optimizer.apply_gradients(zip(grads, variables))
-
-    def assign_sub_update(grads: list) -> None:
-        for v, g in zip(variables, grads):
-            v.assign_sub(LR * g)
-
-    return forward, backward, keras_update if variant == "keras" else assign_sub_update
-
-
+# -- the model ------------------------------------------------------------------------------
 def build(name: str, variant: str) -> tuple[Phases, Callable[[], object], Callable[[], list]]:
     """A fresh model for ``variant``: (phases, step, current weights as arrays).
 
@@ -236,16 +133,9 @@ def build(name: str, variant: str) -> tuple[Phases, Callable[[], object], Callab
         weights = lambda: [a for pair in params for a in pair]
     else:
         variables = [tf.Variable(a) for pair in params for a in pair]
-        phases = tapeflow_phases(variables, tf.constant(x), tf.constant(labels), variant)
+        phases = tf_phases(tf, variables, tf.constant(x), tf.constant(labels), variant)
         weights = lambda: [v.numpy() for v in variables]
-    forward, backward, update = phases
-
-    def step() -> object:
-        fwd = forward()
-        update(backward(fwd))
-        return fwd[0]
-
-    return phases, step, weights
+    return phases, stepper(phases), weights
 
 
 def check(name: str) -> dict[str, str | None]:
@@ -349,14 +239,6 @@ class Servers:
 
 
 # -- memory ----------------------------------------------------------------------------------
-def _status_bytes(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
 def memory_growth(name: str, variant: str, mode: str) -> int:
     """Bytes of peak growth over MEMORY_STEPS steps of a fresh model (``mode``:
     "tracemalloc" or "rss"); run in a fresh process."""
@@ -369,15 +251,7 @@ def memory_growth(name: str, variant: str, mode: str) -> int:
         for _ in range(MEMORY_STEPS):
             step()
         return tracemalloc.get_traced_memory()[1] - before
-    before = _status_bytes("VmRSS")
-    try:  # reset the peak (VmHWM) to the present RSS, so set-up peaks do not count
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        before = _status_bytes("VmHWM")
-    for _ in range(MEMORY_STEPS):
-        step()
-    return _status_bytes("VmHWM") - before
+    return rss_growth(step, MEMORY_STEPS)
 
 
 def memory_phases(name: str, variant: str) -> list[int]:

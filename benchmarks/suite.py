@@ -4,6 +4,13 @@
     python benchmarks/suite.py --only heavy hvp    # some workloads
     python benchmarks/suite.py --python jax=/path/to/venv/bin/python
 
+Workloads: op overhead (``overhead``), heavy ops (``heavy``), Jacobians
+(``jacobian``), a long scalar chain (``chain``), a Hessian-vector product
+(``hvp``), the tutorial's gradient cells (``tutorial``), an MLP training step
+on a small and a large network (``mlp-small``, ``mlp-large``: eager, and
+compiled where the library can), the large network's peak memory growth
+(``mlp-memory``) and the time of ``import <library>`` (``import``).
+
 Never run from the tests, and none of the other libraries is a dependency of
 tapeflow.  Either install them next to tapeflow with the ``bench`` extra
 (``pip install -e '.[bench]'``), or give each a scratch virtualenv of its own
@@ -28,7 +35,14 @@ Then it warms the cases up and times them in turns, ``--repeat`` samples
 each, every sample a loop of about 0.1 s (or one call, for a case slower than
 that); a column may cap its samples per launch (``"samples"`` in
 ``WORKLOADS``: the 200,000-op scalar chain takes one a launch, so its
-samples are the rounds).  The runner launches the workers
+samples are the rounds).  Two workloads sample figures other than call times:
+``import`` times ``import <library>`` inside fresh interpreters that the
+worker starts, one sample each (at least 11 over the rounds, more a launch
+if needed), and ``mlp-memory`` takes one sample of the resident set a launch,
+the worker being a fresh process, and checks the step after measuring it.
+The MLP steps are checked by their loss and weight updates after one step
+(the updates with a few ulps of the weight more: see ``mlp_reference``).
+The runner launches the workers
 ``--rounds`` times, the libraries in a different order each round, so that a
 busy moment on a shared machine is spread over all of them; the tables give
 the median (and the minimum) of all samples, ratios being ratios of medians,
@@ -39,8 +53,9 @@ again, so a workload measured at a noisy moment can be re-run alone
 heavy.json``).
 
 Threads: the overhead-bound workloads (op overhead, scalar chain, HVP, the
-tutorial's gradient cells) run with 1 thread, the BLAS-bound ones (heavy ops,
-Jacobians) with 2; the runner sets OMP_NUM_THREADS, MKL_NUM_THREADS and
+tutorial's gradient cells, the small MLP, imports) run with 1 thread, the
+BLAS-bound ones (heavy ops, Jacobians, the large MLP and its memory) with 2;
+the runner sets OMP_NUM_THREADS, MKL_NUM_THREADS and
 OPENBLAS_NUM_THREADS, the workers set TensorFlow's intra- and inter-op threads
 and torch's threads to the same number, and JAX gets XLA's single-threaded CPU
 flags for 1.
@@ -67,6 +82,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from mlp_floor import (
+    LR,
+    MEMORY_STEPS,
+    NETWORKS,
+    make_data,
+    numpy_phases,
+    rss_growth,
+    stepper,
+    tf_phases,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -91,10 +116,49 @@ CHAIN_TOO_SLOW = {("TensorFlow", CHAIN_STEPS[1]): 8, ("JAX (eager)", CHAIN_STEPS
 JAC_SIZES = (64, 256)
 HVP_N = 1000
 SAMPLE_S = 0.1       # seconds per timing sample (a loop of several calls)
+MLP = {"mlp-small": "small", "mlp-large": "large", "mlp-memory": "large"}  # network of each
+COMPILE_LIMIT_S = 120  # torch.compile taking longer than this: its row is skipped
+IMPORT_RUNS = 11     # fresh interpreters per library for the import time, at least
+
+
+def mlp_title(network: str) -> str:
+    """"784-128-10, batch 64": a network for the titles."""
+    sizes, batch = NETWORKS[network]
+    return f"{'-'.join(map(str, sizes))}, batch {batch}"
+
+
+# The two MLP time workloads run the same cases.
+MLP_NOTES = (
+    "A step: forward (ReLU hidden layers, every layer `h @ W + b`), the mean sparse softmax "
+    f"cross-entropy, backward, and a plain SGD update with lr {LR}, float32; the batch is made "
+    "once, outside the timing. The weights keep changing during the timing, as in a training "
+    "loop. Checked: the loss and every weight's update after one step from the same initial "
+    "weights, against the NumPy floor's step in float64 (the float32 tolerance on each update, "
+    "plus 4 ulps of the weight, as `w - lr * g` rounds to the weight's float32 grid).",
+    "NumPy: the hand-written floor of benchmarks/mlp.py (in benchmarks/mlp_floor.py): "
+    "activations kept for the backward pass, bias, ReLU and softmax in place, backward by hand, "
+    "update in place. tapeflow and TensorFlow: plain `tf.Variable`s, `tf.matmul`, "
+    "`tf.nn.relu`, `tf.nn.sparse_softmax_cross_entropy_with_logits` and `tf.reduce_mean` in a "
+    "`tf.GradientTape`, `tape.gradient`, `tf.keras.optimizers.SGD(0.01).apply_gradients` "
+    "(benchmarks/mlp.py's code); TensorFlow (tf.function): that step in one `tf.function`, "
+    "traced by the check's call.",
+    "JAX: `jax.value_and_grad` of the loss (`jax.nn.log_softmax`, `take_along_axis`) and a "
+    "`jax.tree_util.tree_map` SGD update, eager, and the whole step under `jax.jit` (no buffer "
+    "donation: each step makes new weights). PyTorch: leaf tensors, `h @ W + b`, `torch.relu`, "
+    "`F.cross_entropy`, `loss.backward()`, `torch.optim.SGD` (`zero_grad()` first, `step()` "
+    "last); PyTorch (torch.compile): that step function under `torch.compile` (default mode), "
+    "compiled while the model is set up (its weights then put back; a compile that fails or "
+    f"takes over {COMPILE_LIMIT_S} s skips the row), where Dynamo breaks the "
+    "graph at `loss.backward()`: the forward and loss are one compiled graph (their backward "
+    "compiled by AOTAutograd), the optimizer step another. autograd: `autograd.value_and_grad` "
+    "of the loss written in `autograd.numpy` (`logsumexp`), the update `w -= lr * dw` in NumPy.",
+)
 
 # name: title, threads, unit, seconds -> unit factor (one, or one per column), columns,
 # how ratios are taken, and optionally "samples": at most so many samples per launch of a
-# column (for the slow ones; the rounds still add theirs)
+# column (for the slow ones; the rounds still add theirs), "least": at least so many samples
+# over the rounds (more per launch if needed), "versus": "difference" to compare with NumPy's
+# row by difference, not ratio
 WORKLOADS: dict[str, dict[str, Any]] = {
     "overhead": {
         "title": f"Op overhead: (2, 2) float32, a chain of {OPS} multiplies `y = y * w`",
@@ -198,6 +262,64 @@ WORKLOADS: dict[str, dict[str, Any]] = {
             "returning the inner gradient), eager and under `jax.jit`; autograd: `grad(f)` and "
             "`value_and_grad(grad(f))`. NumPy: the derivatives by hand, `full(x.shape, "
             "2 * sum(x))`, and 3 x^2 and 6 x on a 0-d array.",
+        ),
+    },
+    "mlp-small": {
+        "title": f"MLP training step, {mlp_title('small')} (float32)",
+        "threads": 1, "unit": "ms", "scale": 1e3,
+        "cols": ("step",), "baseline": {"step": "step"},
+        "notes": MLP_NOTES + ("Small enough for Python overhead to dominate: 1 thread.",),
+    },
+    "mlp-large": {
+        "title": f"MLP training step, {mlp_title('large')} (float32)",
+        "threads": 2, "unit": "ms", "scale": 1e3,
+        "cols": ("step",), "baseline": {"step": "step"},
+        # one step is a sample (NumPy ~0.15 s): 3 a launch keep the workload to minutes
+        "samples": {"step": 3},
+        "notes": MLP_NOTES + ("BLAS-bound: 2 threads. A step takes longer than a sample's "
+                              "0.1 s, so each sample is one step.",),
+    },
+    "mlp-memory": {
+        "title": f"Peak memory growth over {MEMORY_STEPS} MLP training steps, "
+                 f"{mlp_title('large')} (float32)",
+        "threads": 2, "unit": "MiB", "scale": 1 / 2**20,
+        "cols": ("peak growth",),
+        "baseline": {"peak growth": "peak growth"},
+        # a worker is a fresh process, and one model's measurement needs one
+        "samples": {"peak growth": 1},
+        "notes": (
+            "The eager rows of the large MLP workload (the compiled ones are not measured), "
+            "each in a worker process of its own: it builds the model, resets the peak "
+            "resident set (VmHWM, through /proc/self/clear_refs), runs "
+            f"{MEMORY_STEPS} steps and reports the peak less the resident set just before "
+            "them (`rss_growth` in benchmarks/mlp_floor.py, benchmarks/mlp.py's RSS figure). "
+            "No warm-up step: what a library allocates on its first step (kernel and "
+            "compilation caches, its allocator's pools) counts, as a user's process pays it. "
+            "One sample a launch: the rounds are the samples.",
+            "A resident-set figure depends on the allocator (freed blocks reused or given "
+            "back to the system, pages allocated but never touched), so it compares what each "
+            "library makes the process hold, not the bytes its arrays need (benchmarks/mlp.py "
+            "also counts those, for NumPy and tapeflow, with tracemalloc). Checked after the "
+            "measurement, by one step of a second model in the same process: the check's "
+            "float64 reference, freed before the steps, would leave blocks for them to reuse.",
+        ),
+    },
+    "import": {
+        "title": "Import time: `import <library>` in a fresh interpreter",
+        "threads": 1, "unit": "ms", "scale": 1e3,
+        "cols": ("import",), "baseline": {"import": "import"},
+        "least": IMPORT_RUNS, "versus": "difference",
+        "notes": (
+            "`import numpy`, `import tapeflow`, `import tensorflow`, `import jax`, "
+            "`import torch` and `import autograd`, each timed with `time.perf_counter` inside "
+            "a fresh interpreter (the library's own), so that the interpreter's start-up is "
+            "left out, as benchmarks/overhead.py times it; bytecode caching on, one untimed "
+            "import first in each launch (it writes the bytecode and warms the page cache); "
+            f"TensorFlow with TF_CPP_MIN_LOG_LEVEL=3. At least {IMPORT_RUNS} imports per "
+            "library over the rounds.",
+            "Each cell ends with the difference of its median from NumPy's, in ms, not a "
+            "ratio: an import is a fixed cost added to a program's start, and every library "
+            "here imports NumPy itself. The target for tapeflow is at most NumPy + 50 ms.",
         ),
     },
 }
@@ -368,8 +490,40 @@ def np_second_order(v: np.ndarray) -> tuple:
     return 3 * v * v, 6 * v
 
 
+def flat(pairs: list) -> list:
+    """[(W, b), ...] -> [W, b, ...], the order of every library's weights."""
+    return [a for pair in pairs for a in pair]
+
+
+def mlp_data(network: str) -> dict:
+    """benchmarks/mlp.py's data: initial weights [(W, b), ...], inputs and labels."""
+    params, x, labels = make_data(network)
+    return {"params": params, "x": x, "labels": labels}
+
+
+def mlp_start(d: dict) -> list[np.ndarray]:
+    """A fresh copy of the initial weights, flat: each model updates its own."""
+    return [a.copy() for a in flat(d["params"])]
+
+
+def mlp_reference(d: dict) -> Rounded:
+    """The NumPy floor's step in float64: the loss, then each weight's update."""
+    start = [a.astype(np.float64) for a in flat(d["params"])]
+    params = [(w.copy(), b.copy()) for w, b in zip(start[::2], start[1::2])]
+    loss = stepper(numpy_phases(params, d["x"].astype(np.float64), d["labels"]))()
+    updates = [a - s for a, s in zip(flat(params), start)]
+    # A float32 w - lr * g rounds to w's grid: a few ulps of w on top (as benchmarks/mlp.py).
+    ulps = [4 * float(np.spacing(np.abs(a).max())) for a in flat(d["params"])]
+    return Rounded([loss, *updates], [0.0, *ulps])
+
+
 def references(workload: str) -> tuple[dict, dict]:
     """The data and the expected results of every case, keyed by column."""
+    if workload in ("mlp-small", "mlp-large"):
+        d = mlp_data(MLP[workload])
+        return d, {"step": mlp_reference(d)}
+    if workload == "mlp-memory":  # its reference is made after the measurement (run_memory)
+        return mlp_data(MLP[workload]), {}
     if workload == "overhead":
         d = overhead_data()
         y = np_chain(d["x"], d["w"])
@@ -408,6 +562,14 @@ class Skip(Exception):
     """The library lacks what this case needs; the message says what."""
 
 
+class Rounded:
+    """Expected results (a list) that a float32 result may also miss by ``slack``, one
+    absolute figure per result: weights updated in place round to their own grid."""
+
+    def __init__(self, value: list, slack: list[float]) -> None:
+        self.value, self.slack = value, slack
+
+
 def as_numpy(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [as_numpy(v) for v in value]
@@ -418,16 +580,20 @@ def as_numpy(value: Any) -> Any:
     return np.asarray(value)
 
 
-def mismatch(got: Any, ref: Any) -> str | None:
-    """Why ``got`` is not ``ref`` within the tolerance of ``got``'s dtype, or None."""
+def mismatch(got: Any, ref: Any, slack: float = 0.0) -> str | None:
+    """Why ``got`` is not ``ref`` within the tolerance of ``got``'s dtype (and ``slack``
+    more, absolute), or None."""
+    slacks = None
+    if isinstance(ref, Rounded):
+        ref, slacks = ref.value, ref.slack
     got, ref = as_numpy(got), as_numpy(ref)
     if isinstance(ref, list):
         if not isinstance(got, list) or len(got) != len(ref):
             return f"expected {len(ref)} results"
-        for g, r in zip(got, ref):
-            why = mismatch(g, r)
+        for i, (g, r) in enumerate(zip(got, ref)):
+            why = mismatch(g, r, slacks[i] if slacks else 0.0)
             if why:
-                return why
+                return f"result {i}: {why}"
         return None
     if got.shape != ref.shape:
         return f"shape {got.shape}, expected {ref.shape}"
@@ -435,7 +601,7 @@ def mismatch(got: Any, ref: Any) -> str | None:
     ref = ref.astype(np.float64)
     scale = float(np.abs(ref).max()) if ref.size else 1.0
     err = np.abs(got.astype(np.float64) - ref)
-    if not np.all(err <= tol * np.abs(ref) + tol * scale):
+    if not np.all(err <= tol * np.abs(ref) + tol * scale + slack):
         return f"max abs error {err.max():.3g} (largest reference entry {scale:.3g})"
     return None
 
@@ -476,6 +642,55 @@ def run_cases(cases: list, refs: dict, repeat: int, caps: dict) -> list[dict]:
     return rows
 
 
+def run_memory(cases: list, d: dict) -> list[dict]:
+    """One sample of each case's resident-set figures, in bytes (this worker being a fresh
+    process; the memory workload has one case a library), then the check, on a second
+    model."""
+    rows = []
+    for row, _, build in cases:
+        outs = [{"row": row, "col": col} for col in WORKLOADS["mlp-memory"]["cols"]]
+        rows += outs
+        try:
+            growth = rss_growth(build().fn, MEMORY_STEPS)
+            why = mismatch(build()(), mlp_reference(d))
+            failed = {"status": "FAILED", "note": why} if why else None
+        except Skip as e:
+            failed = {"status": "skipped", "note": str(e)}
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            failed = {"status": "FAILED", "note": f"{type(e).__name__}: {e}"[:300]}
+        if failed:
+            for out in outs:
+                out.update(failed)
+            continue
+        for out in outs:  # bytes: the table scales them to MiB
+            out.update(status="ok", times=[growth])
+    return rows
+
+
+def run_import(lib: str, repeat: int) -> list[dict]:
+    """``repeat`` times ``import lib`` in a fresh interpreter, timed inside it."""
+    # bytecode caching on, as on a user's machine, even where the environment turns it off
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    code = f"import time; t = time.perf_counter(); import {lib}; print(time.perf_counter() - t)"
+    out = {"row": NAMES[lib], "col": "import"}
+    times = []
+    try:
+        for _ in range(repeat + 1):  # the first, untimed, writes the bytecode
+            done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                  text=True, env=env, timeout=300)
+            times.append(float(done.stdout.split()[-1]))
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as e:
+        stderr = getattr(e, "stderr", None) or ""
+        if isinstance(stderr, bytes):  # a timeout's, even with text=True
+            stderr = stderr.decode(errors="replace")
+        tail = (stderr.strip().splitlines() or [f"{type(e).__name__}: {e}"])[-1]
+        out.update(status="FAILED", note=tail[:300])
+    else:
+        out.update(status="ok", times=times[1:])
+    return [out]
+
+
 def chain_cases(row: str, fwd_bwd: Callable[[int], Any]) -> list:
     """One case per chain length, ``fwd_bwd(steps)`` returning the gradient; a row too
     slow for a length (``CHAIN_TOO_SLOW``) is skipped there."""
@@ -489,6 +704,13 @@ def chain_cases(row: str, fwd_bwd: Callable[[int], Any]) -> list:
 
 
 def numpy_cases(workload: str, d: dict) -> tuple[str, list]:
+    if workload in MLP:
+        def model() -> Checked:
+            weights = mlp_start(d)  # updated in place
+            params = list(zip(weights[::2], weights[1::2]))
+            return training_step(stepper(numpy_phases(params, d["x"], d["labels"])),
+                                 lambda: weights, d)
+        return np.__version__, mlp_cases(workload, ("NumPy", model))
     if workload == "overhead":
         x, w = d["x"], d["w"]
         return np.__version__, [
@@ -530,6 +752,18 @@ def tf_like_cases(tf: Any, row: str, workload: str, d: dict, is_tf: bool) -> lis
                 obj = getattr(obj, part, None)
                 if obj is None:
                     raise Skip(f"no tf.{name}")
+
+    if workload in MLP:
+        def model(compiled: bool) -> Checked:
+            if compiled:
+                need("function")
+            variables = [tf.Variable(a) for a in mlp_start(d)]
+            step = stepper(tf_phases(tf, variables, const(d["x"]), const(d["labels"]), "keras"))
+            # traced by the first call, the check's
+            return training_step(tf.function(step) if compiled else step, lambda: variables, d)
+
+        return mlp_cases(workload, (row, partial(model, False)),
+                         (f"{row} (tf.function)", partial(model, True)))
 
     if workload == "overhead":
         x, w = const(d["x"]), const(d["w"])
@@ -727,7 +961,38 @@ def jax_cases(workload: str, d: dict) -> tuple[str, list]:
     def synced(fn: Callable) -> Callable:
         return lambda: jax.block_until_ready(fn())
 
+    def ce(z, labels):
+        """Mean sparse softmax cross-entropy."""
+        logp = jax.nn.log_softmax(z)
+        return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
+
     eager, jit = "JAX (eager)", "JAX (jit)"
+    if workload in MLP:
+        x, labels = jnp.asarray(d["x"]), jnp.asarray(d["labels"])
+
+        def loss(params, x, labels):
+            h = x
+            for w, b in params[:-1]:
+                h = jax.nn.relu(h @ w + b)
+            w, b = params[-1]
+            return ce(h @ w + b, labels)
+
+        def sgd_step(params, x, labels):
+            value, grads = jax.value_and_grad(loss)(params, x, labels)
+            return value, jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads)
+
+        def model(update: Callable) -> Checked:
+            weights = [jnp.asarray(a) for a in mlp_start(d)]
+            state = {"params": list(zip(weights[::2], weights[1::2]))}
+
+            def step():
+                value, state["params"] = jax.block_until_ready(update(state["params"], x, labels))
+                return value
+            return training_step(step, lambda: flat(state["params"]), d)
+
+        return jax.__version__, mlp_cases(workload, (eager, partial(model, sgd_step)),
+                                          (jit, partial(model, jax.jit(sgd_step))))
+
     if workload == "overhead":
         x, w = jnp.asarray(d["x"]), jnp.asarray(d["w"])
 
@@ -765,17 +1030,12 @@ def jax_cases(workload: str, d: dict) -> tuple[str, list]:
             return jax.lax.conv_general_dilated(x, k, (1, 1), "SAME",
                                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
-        labels = jnp.asarray(d["labels"])
-
-        def ce(z):
-            logp = jax.nn.log_softmax(z)
-            return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
-
         a = {k: jnp.asarray(v) for k, v in d.items()}
         return jax.__version__, [
             (eager, "matmul", lambda: vjp(jnp.matmul, (a["A"], a["B"]), a["C_bar"])),
             (eager, "conv2d", lambda: vjp(conv, (a["x"], a["k"]), a["y_bar"])),
-            (eager, "softmax CE", lambda: synced(lambda: jax.value_and_grad(ce)(a["logits"]))),
+            (eager, "softmax CE",
+             lambda: synced(lambda: jax.value_and_grad(ce)(a["logits"], a["labels"]))),
             (eager, "gather",
              lambda: vjp(lambda t: jnp.take(t, a["idx"], axis=0), (a["table"],), a["rows_bar"])),
         ]
@@ -844,6 +1104,7 @@ def jax_cases(workload: str, d: dict) -> tuple[str, list]:
 
 def torch_cases(workload: str, d: dict) -> tuple[str, list]:
     import torch
+    import torch.nn.functional as F
 
     threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     torch.set_num_threads(threads)
@@ -852,6 +1113,49 @@ def torch_cases(workload: str, d: dict) -> tuple[str, list]:
 
     def leaf(a: np.ndarray) -> Any:
         return torch.from_numpy(np.array(a, order="C")).requires_grad_()
+
+    if workload in MLP:
+        x, labels = torch.from_numpy(d["x"]), torch.from_numpy(d["labels"].astype(np.int64))
+
+        def compile_now(step: Callable, weights: list) -> Callable:
+            """``step`` under torch.compile, compiled here by one call (so that a failure
+            or a compile too slow is a Skip), the weights then put back."""
+            start = [w.detach().clone() for w in weights]
+            compiled = torch.compile(step)
+            began = time.perf_counter()
+            try:
+                compiled()
+            except Exception as e:  # noqa: BLE001 - the reason is the Skip's note
+                raise Skip(f"torch.compile failed: {type(e).__name__}: {e}"[:300]) from e
+            took = time.perf_counter() - began
+            if took > COMPILE_LIMIT_S:
+                raise Skip(f"compiling took {took:.0f} s, over {COMPILE_LIMIT_S} s")
+            with torch.no_grad():  # SGD without momentum keeps no other state
+                for w, s in zip(weights, start):
+                    w.copy_(s)
+            return compiled
+
+        def model(compiled: bool) -> Checked:
+            weights = [leaf(a) for a in flat(d["params"])]
+            layers = list(zip(weights[::2], weights[1::2]))
+            optimizer = torch.optim.SGD(weights, lr=LR)
+
+            def step():
+                optimizer.zero_grad()
+                h = x
+                for w, b in layers[:-1]:
+                    h = torch.relu(h @ w + b)
+                w, b = layers[-1]
+                loss = F.cross_entropy(h @ w + b, labels)
+                loss.backward()
+                optimizer.step()
+                return loss
+
+            return training_step(compile_now(step, weights) if compiled else step,
+                                 lambda: weights, d)
+
+        return torch.__version__, mlp_cases(workload, (row, partial(model, False)),
+                                            (f"{row} (torch.compile)", partial(model, True)))
 
     if workload == "overhead":
         x, w = torch.from_numpy(d["x"]), torch.from_numpy(d["w"])
@@ -871,8 +1175,6 @@ def torch_cases(workload: str, d: dict) -> tuple[str, list]:
                                    (row, "fwd+bwd", lambda: fwd_bwd)]
 
     if workload == "heavy":
-        import torch.nn.functional as F
-
         def matmul():
             A, B, C_bar = leaf(d["A"]), leaf(d["B"]), torch.from_numpy(d["C_bar"])
             return lambda: torch.autograd.grad(A @ B, (A, B), C_bar)
@@ -965,6 +1267,34 @@ def autograd_cases(workload: str, d: dict) -> tuple[str, list]:
         ver = "?"
     row = "autograd"
 
+    def ce(z, labels):
+        """Mean sparse softmax cross-entropy."""
+        return anp.mean(logsumexp(z, axis=1) - z[np.arange(len(labels)), labels])
+
+    if workload in MLP:
+        def loss(params):
+            h = d["x"]
+            for w, b in params[:-1]:
+                h = anp.maximum(h @ w + b, 0)
+            w, b = params[-1]
+            return ce(h @ w + b, d["labels"])
+
+        loss_and_grads = autograd.value_and_grad(loss)
+
+        def model() -> Checked:
+            weights = mlp_start(d)  # updated in place
+            params = list(zip(weights[::2], weights[1::2]))
+
+            def step():
+                value, grads = loss_and_grads(params)
+                for (w, b), (dw, db) in zip(params, grads):
+                    w -= LR * dw
+                    b -= LR * db
+                return value
+            return training_step(step, lambda: weights, d)
+
+        return ver, mlp_cases(workload, (row, model))
+
     if workload == "overhead":
         x, w = d["x"], d["w"]
 
@@ -989,16 +1319,12 @@ def autograd_cases(workload: str, d: dict) -> tuple[str, list]:
         def no_conv():
             raise Skip("no conv2d primitive (autograd.scipy.signal.convolve is another op)")
 
-        rows = np.arange(len(d["labels"]))
-
-        def ce(z):
-            return anp.mean(logsumexp(z, axis=1) - z[rows, d["labels"]])
-
         return ver, [
             (row, "matmul", lambda: vjp(lambda ab: anp.dot(ab[0], ab[1]), (d["A"], d["B"]),
                                         d["C_bar"])),
             (row, "conv2d", no_conv),
-            (row, "softmax CE", lambda: lambda: autograd.value_and_grad(ce)(d["logits"])),
+            (row, "softmax CE",
+             lambda: lambda: autograd.value_and_grad(ce)(d["logits"], d["labels"])),
             (row, "gather", lambda: vjp(lambda t: t[d["idx"]], d["table"], d["rows_bar"])),
         ]
 
@@ -1047,18 +1373,40 @@ class Checked:
         return self.fn()
 
 
+def training_step(step: Callable[[], Any], weights: Callable[[], list], d: dict) -> Checked:
+    """``step`` (returning the loss) to time, whose first call, the check, returns the loss
+    and each of ``weights()``'s updates from the initial weights in ``d``."""
+    def first() -> list:
+        # float32 in every library (the NumPy floor returns a Python float)
+        loss = np.asarray(as_numpy(step()), np.float32)
+        return [loss] + [as_numpy(w) - s for w, s in zip(weights(), flat(d["params"]))]
+    return Checked(step, first)
+
+
+def mlp_cases(workload: str, eager: tuple, compiled: tuple | None = None) -> list:
+    """The cases of an MLP workload from (row, build) pairs: the eager one, and the
+    compiled one except for the memory workload (eager steps only)."""
+    col = WORKLOADS[workload]["cols"][0]
+    pairs = [eager] if compiled is None or workload == "mlp-memory" else [eager, compiled]
+    return [(row, col, build) for row, build in pairs]
+
+
 def worker(lib: str, workload: str, repeat: int) -> dict:
+    facts = {"lib": lib, "python": platform.python_version(), "numpy": np.__version__}
     if workload == "version":
         version = CASES[lib]("version", {})[0]
         module = sys.modules.get(lib)
-        return {"lib": lib, "version": version, "python": platform.python_version(),
-                "numpy": np.__version__,
+        return {**facts, "version": version,
                 "source": str(Path(module.__file__).parent) if module else "?"}
+    if workload == "import":  # the library is not imported here: each sample is a fresh one
+        return {**facts, "rows": run_import(lib, repeat)}
     data, refs = references(workload)
     version, cases = CASES[lib](workload, data)
-    return {"lib": lib, "version": version, "python": platform.python_version(),
-            "numpy": np.__version__,
-            "rows": run_cases(cases, refs, repeat, WORKLOADS[workload].get("samples", {}))}
+    if workload == "mlp-memory":
+        rows = run_memory(cases, data)
+    else:
+        rows = run_cases(cases, refs, repeat, WORKLOADS[workload].get("samples", {}))
+    return {**facts, "version": version, "rows": rows}
 
 
 def _version_only(fn: Callable) -> Callable:
@@ -1148,7 +1496,7 @@ def render(name: str, rows: list[str], cells: dict, status: dict, extra: dict,
             return cells[key] * scale(col)
         return None
 
-    def cell(row, col, ratio):
+    def cell(row, col, versus):
         key = (row, col)
         st = status.get(key)
         if st is None:
@@ -1156,8 +1504,8 @@ def render(name: str, rows: list[str], cells: dict, status: dict, extra: dict,
         if st != "ok":
             return "FAILED" if st == "FAILED" else "skipped"
         text = f"{fmt(value(row, col))} ({fmt(min(extra['samples'][key]) * scale(col))})"
-        if ratio is not None:
-            text += f", {ratio:.3g}x"
+        if versus is not None:
+            text += f", {versus}"
         return text
 
     lines = [f"### {spec['title']}", "", f"{spec['threads']} thread(s).", ""]
@@ -1184,19 +1532,28 @@ def render(name: str, rows: list[str], cells: dict, status: dict, extra: dict,
         for row in rows:
             out = [row]
             for col in cols:
-                ratio = None
                 base = value("NumPy", spec["baseline"][col])
                 mine = value(row, col)
                 if row == "NumPy" and col == "recorded":
                     out.append("(no recording)")
                     continue
+                versus = None
                 if base and mine is not None and row != "NumPy":
-                    ratio = mine / base
-                    chart.append((row, col, ratio))
-                out.append(cell(row, col, ratio))
+                    if spec.get("versus") == "difference":
+                        diff = mine - base
+                        versus = f"{'+' if diff >= 0 else '-'}{fmt(abs(diff))} {unit}"
+                    else:
+                        ratio = mine / base
+                        chart.append((row, col, ratio))
+                        versus = f"{ratio:.3g}x"
+                out.append(cell(row, col, versus))
             lines.append("| " + " | ".join(out) + " |")
-        ratio_note = (f"Each cell: median (minimum) in {unit}, then the ratio of the median to "
-                      "the NumPy row's.")
+        if spec.get("versus") == "difference":
+            ratio_note = (f"Each cell: median (minimum) in {unit}, then the median less the "
+                          f"NumPy row's, in {unit}.")
+        else:
+            ratio_note = (f"Each cell: median (minimum) in {unit}, then the ratio of the median "
+                          "to the NumPy row's.")
         if name == "overhead":
             ratio_note += " Recorded is compared with the bare NumPy loop."
     lines += ["", ratio_note]
@@ -1235,7 +1592,8 @@ def draw_chart(charts: dict, path: Path) -> str:
         ax.set_yticks(range(len(triples)), labels, fontsize=7)
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", linewidth=0.8)
-        what = "Jacobian / one gradient" if name == "jacobian" else "time / NumPy"
+        what = {"jacobian": "Jacobian / one gradient",
+                "mlp-memory": "MiB / NumPy"}.get(name, "time / NumPy")
         ax.set_title(f"{WORKLOADS[name]['title']}\n({what}, log scale)", fontsize=8)
         ax.invert_yaxis()
     fig.tight_layout()
@@ -1289,6 +1647,8 @@ def loadavg() -> float | None:
 def measure(name: str, libs: list[str], rounds: int, repeat: int) -> dict:
     """Every round launches every library's worker once, in a rotating order."""
     threads = WORKLOADS[name]["threads"]
+    # cheap samples (imports) wanted in numbers: more a launch for few rounds
+    repeat = max(repeat, -(-WORKLOADS[name].get("least", 0) // rounds))
     began, load = datetime.datetime.now(), [loadavg()]
     results, errors = [], {}
     for r in range(rounds):
@@ -1335,8 +1695,9 @@ def report(run: dict, out: Path, merged: bool = False) -> str:
     header = ["# tapeflow against other frameworks", "",
               "Written by `python benchmarks/suite.py` (see its docstring for the method).", ""]
     header += machine_facts(versions)
-    header += ["- Threads: 1 for op overhead, scalar chain, HVP and the tutorial; 2 for heavy "
-               "ops and Jacobians. Each table: median (minimum) of all samples of all rounds.",
+    header += ["- Threads: 1 for op overhead, scalar chain, HVP, the tutorial, the small MLP "
+               "and imports; 2 for heavy ops, Jacobians and the large MLP (time and memory). "
+               "Each table: median (minimum) of all samples of all rounds.",
                f"- Chart: {chart_note}"]
     if merged:
         header.append("- The tables come from more than one run (merged with `--from-raw`): "
