@@ -72,6 +72,8 @@ from tapeflow.ops.arith import (  # noqa: F401
     tan,
     tanh,
     truediv,
+    truncatediv,
+    truncatemod,
     where,
     zeros_like,
 )
@@ -109,6 +111,7 @@ from tapeflow.ops.array import (  # noqa: F401
 )
 from tapeflow.ops.complex_ops import abs, complex  # noqa: F401  (abs: complex inputs too)
 from tapeflow.ops.control_flow import cond, switch_case, while_loop  # noqa: F401
+from tapeflow.ops.counting import unique_with_counts, unravel_index  # noqa: F401
 from tapeflow.ops.creation import constant, eye, fill, ones, range, zeros  # noqa: F401
 from tapeflow.ops.factor import norm  # noqa: F401
 from tapeflow.ops.linalg import matmul  # noqa: F401

@@ -40,6 +40,14 @@ from tapeflow.ops.arith import (  # noqa: F401
     truediv,
 )
 from tapeflow.ops.complex_ops import abs, angle, imag, real  # noqa: F401
+from tapeflow.ops.counting import (  # noqa: F401
+    bincount,
+    confusion_matrix,
+    in_top_k,
+    invert_permutation,
+    is_non_decreasing,
+    is_strictly_increasing,
+)
 from tapeflow.ops.losses import log_softmax  # noqa: F401
 from tapeflow.ops.nn import softmax  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin, top_k  # noqa: F401

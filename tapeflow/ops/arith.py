@@ -8,6 +8,7 @@ tape, never here.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -15,7 +16,13 @@ import numpy as np
 
 from tapeflow.core.dispatch import word
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import InvalidArgumentError, UnimplementedError, invalid_argument
+from tapeflow.core.errors import (
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    UnimplementedError,
+    invalid_argument,
+)
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import (
@@ -34,11 +41,11 @@ from tapeflow.ops.samples import binary, ints, rand, unary
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "realdiv", "floordiv", "floormod",
-    "pow", "negative", "abs", "sign", "square", "sqrt", "rsqrt", "reciprocal", "exp", "log",
-    "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "equal",
-    "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
-    "logical_or", "logical_not", "logical_xor", "where", "conj", "cast", "identity",
-    "zeros_like", "ones_like", "stop_gradient",
+    "truncatediv", "truncatemod", "pow", "negative", "abs", "sign", "square", "sqrt", "rsqrt",
+    "reciprocal", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid",
+    "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "where",
+    "conj", "cast", "identity", "zeros_like", "ones_like", "stop_gradient",
 ]
 
 # -- linear -------------------------------------------------------------------
@@ -121,6 +128,68 @@ floormod = elementwise("FloorMod", _by_nonzero("FloorMod", np.mod),
                        reference=np.mod)
 floordiv = nondiff("FloorDiv", _by_nonzero("FloorDiv", np.floor_divide),
                   samples=binary(low2=0.5), dtypes=REAL, reference=np.floor_divide)
+
+
+# -- C-style division: the quotient truncated towards zero, the remainder takes x's sign --
+_TF_ENUM = {"float16": "HALF"}  # TF's DataType names where they differ from NumPy's
+
+
+def _truncated(name: str, integer: Any, real: Any, no_kernel: tuple) -> Any:
+    """TruncateDiv / TruncateMod on CPU as TF runs them: an integer division by
+    zero is TF's InternalError (not FloorDiv's InvalidArgumentError), and the
+    dtypes TF declares but has no CPU kernel for (``no_kernel``) are its
+    NotFoundError."""
+    def fwd(xp: Any, x: Any, y: Any) -> Any:
+        dt = xp.result_type(x, y)
+        if dt.name in no_kernel:
+            enum = _TF_ENUM.get(dt.name, dt.name.upper())
+            raise NotFoundError(None, None, f"Could not find device for node: {{{{node {name}}}}}"
+                                f" = {name}[T=DT_{enum}] [Op:{name}]")
+        if dt.kind in "iu":
+            if xp.equal(y, 0).any():
+                raise InternalError(None, None, f"Unexpected error in binary operator (only "
+                                    f"integer div and mod should have errors) [Op:{name}]")
+            return integer(xp, x, y)
+        return real(xp, x, y)
+    return fwd
+
+
+def _truncated_quotient(xp: Any, x: Any, y: Any) -> Any:
+    q = xp.floor_divide(x, y)  # INT_MIN / -1 wraps to INT_MIN, as in TF
+    # floor and truncation differ by one where the division is inexact and the signs differ
+    return q + ((xp.remainder(x, y) != 0) & (xp.less(x, 0) != xp.less(y, 0))).astype(q.dtype)
+
+
+def _truncate_reference(x: Any, y: Any) -> Any:
+    return np.array([math.trunc(a / b) if isinstance(a, float) else abs(a) // abs(b) * (
+        -1 if (a < 0) != (b < 0) else 1) for a, b in np.broadcast(x, y)],
+        np.result_type(x, y)).reshape(np.broadcast_shapes(np.shape(x), np.shape(y)))
+
+
+_signs = [Sample(np.array([7.0, -7.0, 7.5, -7.5, 0.3]), np.array([2.0, 2.0, -2.0, -2.0, 0.1])),
+          Sample(np.array([[7], [-7]], np.int32), np.array([2, -3, 7], np.int32)),
+          Sample(np.array([-128, 5], np.int8), np.array([-1, 3], np.int8)),
+          Sample(np.array([1, 2], np.int64), np.array([0, 1], np.int64), raises=InternalError)]
+truncatediv = nondiff("TruncateDiv", _truncated(
+    "TruncateDiv", _truncated_quotient, lambda xp, x, y: xp.trunc(xp.true_divide(x, y)),
+    ("complex64", "complex128")),
+    samples=_signs, dtypes=NUMERIC, reference=_truncate_reference)
+truncatediv.__doc__ = """``x / y`` truncated towards zero (C's integer division); no gradient.
+
+>>> import tapeflow as tf
+>>> tf.truncatediv([7, -7], 2).numpy().tolist()
+[3, -3]
+"""
+truncatemod = nondiff("TruncateMod", _truncated(
+    "TruncateMod", lambda xp, x, y: xp.fmod(x, y), lambda xp, x, y: xp.fmod(x, y), ("float16",)),
+    samples=_signs[:2] + _signs[3:], dtypes=("int32", "int64", "float16", "float32", "float64"),
+    reference=np.fmod)
+truncatemod.__doc__ = """The remainder of ``truncatediv`` (C's ``%``: the sign of x); no gradient.
+
+>>> import tapeflow as tf
+>>> tf.truncatemod([7, -7], 2).numpy().tolist()
+[1, -1]
+"""
 
 
 def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
