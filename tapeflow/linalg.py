@@ -29,6 +29,7 @@ from tapeflow.ops.factor import (  # noqa: F401
     triangular_solve,
 )
 from tapeflow.ops.linalg import matmul  # noqa: F401
+from tapeflow.ops.normalization import normalize  # noqa: F401
 from tapeflow.ops.scan import l2_normalize  # noqa: F401
 from tapeflow.ops.structure import matrix_transpose  # noqa: F401
 from tapeflow.train.clip import global_norm  # noqa: F401

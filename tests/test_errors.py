@@ -140,6 +140,21 @@ def test_reduction_of_a_scalar_over_no_axes():
     assert tf.reduce_sum(c(1.0), axis=[]).numpy() == 1.0
 
 
+@pytest.mark.parametrize("reduce, name, axis, dim", [
+    (tf.reduce_sum, "Sum", [0, 0], 0), (tf.reduce_mean, "Mean", [1, -2], 1),
+    (tf.reduce_max, "Max", (2, 2), 2), (tf.reduce_prod, "Prod", [-1, 2], 2),
+])
+def test_reduction_axes_may_not_repeat(reduce, name, axis, dim):
+    with raises(f"Invalid reduction arguments: Axes contains duplicate dimension: {dim}", name):
+        reduce(tf.ones((1, 2, 1)), axis=axis)
+
+
+def test_squeeze_with_no_axes_removes_every_length_1_dimension():
+    # TF: an empty squeeze_dims is every length-1 dimension, as axis=None
+    assert tf.squeeze(tf.ones((1, 2, 1)), axis=[]).shape == [2]
+    assert tf.squeeze(tf.ones((1, 2, 1)), axis=()).shape == [2]
+
+
 # -- concat and stack -------------------------------------------------------------------
 def test_concat_dimension_mismatch():
     with raises(r"ConcatOp : Dimension 1 in both shapes must be equal: shape\[0\] = \[2,3\] "

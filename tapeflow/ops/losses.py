@@ -1,4 +1,4 @@
-"""Losses: tf.nn.log_softmax, the three cross-entropies and l2_loss.
+"""Losses: tf.nn.log_softmax, the cross-entropies, l2_loss and the loss composites.
 
 log_softmax, sigmoid_cross_entropy_with_logits,
 softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits
@@ -16,10 +16,15 @@ Conventions pinned against TF 2.21 (tests/test_nn_ops.py):
   second-order terms in the labels are exact (TF drops
   d(backprop)/d(labels)); the sparse one gives labels no gradient and
   rejects labels outside ``[0, classes)`` with TF's message.
+
+weighted_cross_entropy_with_logits, log_poisson_loss and compute_average_loss
+are composites, as in TF (its Python builds them from ops), so their
+gradients are TF's, kinks and NaNs included (tests/test_nn_more.py).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,15 +32,16 @@ import numpy as np
 from tapeflow.core.errors import InvalidArgumentError, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
-from tapeflow.ops import arith, reduction, shape_ops
+from tapeflow.ops import arith, reduction, shape_ops, special
 from tapeflow.ops.arith import cast, exp
-from tapeflow.ops.declare import REAL_FLOAT, defop, elementwise
-from tapeflow.ops.nn import _Softmax
-from tapeflow.ops.samples import rand
+from tapeflow.ops.declare import REAL_FLOAT, composite, defop, elementwise
+from tapeflow.ops.nn import _Softmax, relu
+from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["log_softmax", "sigmoid_cross_entropy_with_logits",
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
-           "l2_loss"]
+           "l2_loss", "weighted_cross_entropy_with_logits", "log_poisson_loss",
+           "compute_average_loss"]
 
 _as_tensor = shape_ops._as_tensor
 
@@ -392,3 +398,140 @@ def l2_loss(t: Any, name: str | None = None) -> Tensor:
     12.5
     """
     return _L2Loss(_as_tensor(t))
+
+
+# -- composites: weighted cross-entropy, log Poisson loss, compute_average_loss ---------------
+def _same_shape(first: Tensor, second: Tensor, names: str) -> None:
+    """TF's check that two losses' arguments have one shape (eager shapes are fully known)."""
+    if first._value.shape != second._value.shape:
+        raise ValueError(f"{names} must have the same shape, received "
+                         f"({first.shape} vs {second.shape}).")
+
+
+def _weighted_xent_reference(labels: Any, logits: Any, pos_weight: Any) -> Any:
+    return labels * pos_weight * np.logaddexp(0, -logits) + (1 - labels) * np.logaddexp(0, logits)
+
+
+@composite(samples=[Sample(composite_rand((2, 3), 0.0, 1.0), composite_rand((2, 3), -4.0, 4.0),
+                           composite_rand((), 0.5, 3.0)),
+                    Sample(composite_rand((4,), 0.0, 1.0), np.array([-30.0, -1.5, 1.5, 30.0]),
+                           composite_rand((4,), 0.5, 3.0))],
+           reference=_weighted_xent_reference)
+def weighted_cross_entropy_with_logits(labels: Any, logits: Any, pos_weight: Any,
+                                       name: str | None = None) -> Tensor:
+    """The logistic loss with its positive term scaled by ``pos_weight``:
+    ``pos_weight * z * -log(sigmoid(x)) + (1 - z) * -log(1 - sigmoid(x))``.
+
+    Computed as TF does, ``(1 - z) x + (1 + (q - 1) z) (log1p(exp(-|x|)) + relu(-x))``,
+    so nothing overflows; at ``x = 0`` the kinks of abs and relu give TF's
+    derivative ``1 - z``.
+
+    >>> import tapeflow as tf
+    >>> tf.nn.weighted_cross_entropy_with_logits([1.0, 0.0], [0.0, 0.0], 2.0).numpy()
+    array([1.3862944, 0.6931472], dtype=float32)
+    """
+    x = _as_tensor(logits)
+    z = _as_tensor(labels)
+    _same_shape(x, z, "`logits` and `labels`")
+    log_weight = 1 + (pos_weight - 1) * z
+    return (1 - z) * x + log_weight * (arith.log1p(exp(-arith.abs(x))) + relu(-x))
+
+
+def _log_poisson_reference(targets: Any, log_input: Any, compute_full_loss: bool = False) -> Any:
+    loss = np.exp(log_input) - log_input * targets
+    if compute_full_loss:
+        with np.errstate(all="ignore"):
+            stirling = targets * np.log(targets) - targets + 0.5 * np.log(2 * np.pi * targets)
+        loss = loss + np.where((targets >= 0) & (targets <= 1), 0.0, stirling)
+    return loss
+
+
+@composite(samples=[Sample(composite_rand((2, 3), 0.0, 4.0), composite_rand((2, 3))),
+                    Sample(np.array([0.2, 0.7, 1.5, 3.0]), composite_rand((4,)),
+                           params={"compute_full_loss": True})],
+           reference=_log_poisson_reference)
+def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = False,
+                     name: str | None = None) -> Tensor:
+    """``exp(c) - c z``, the negative Poisson log-likelihood of targets ``z`` at log
+    rate ``c``, less log(z!); with ``compute_full_loss`` plus Stirling's
+    ``z log z - z + log(2 pi z) / 2`` for ``z`` outside [0, 1] (0 inside, as TF:
+    its gradient there is NaN at z = 0, and NaN for z < 0).
+
+    >>> import tapeflow as tf
+    >>> tf.nn.log_poisson_loss([2.0], [0.0]).numpy()
+    array([1.], dtype=float32)
+    """
+    c = _as_tensor(log_input)
+    z = _as_tensor(targets)
+    _same_shape(c, z, "`log_input` and `targets`")
+    result = exp(c) - c * z
+    if compute_full_loss:
+        half = convert_to_tensor(0.5, dtype=z.dtype)
+        two_pi = convert_to_tensor(2 * math.pi, dtype=z.dtype)
+        stirling = z * arith.log(z) - z + half * arith.log(two_pi * z)
+        zeros, ones = arith.zeros_like(z), arith.ones_like(z)
+        inside = arith.logical_and(arith.greater_equal(z, zeros), arith.less_equal(z, ones))
+        result = result + arith.where(inside, zeros, stirling)
+    return result
+
+
+def _average_loss_reference(per_example_loss: Any, sample_weight: Any = None,
+                            global_batch_size: Any = None) -> Any:
+    loss = per_example_loss
+    if sample_weight is not None:  # weighted in float32, as TF
+        loss = (loss.astype(np.float32) * np.float32(sample_weight)).astype(loss.dtype)
+    size = per_example_loss.shape[0] if global_batch_size is None else global_batch_size
+    return np.sum(loss) / size if size else 0.0 * np.sum(loss)
+
+
+@composite(samples=[Sample(composite_rand((3, 2))),
+                    Sample(composite_rand((4,)), params={"global_batch_size": 8}),
+                    Sample(composite_rand((3,)), composite_rand((3,)), grad=False)],
+           reference=_average_loss_reference)
+def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
+                         global_batch_size: Any = None) -> Tensor:
+    """sum(per_example_loss * sample_weight) / global_batch_size (0 when it is 0).
+
+    ``global_batch_size`` defaults to the size of axis 0 (one replica: there is
+    no distribution strategy).  As TF, ``sample_weight`` is applied in float32
+    (a float64 loss loses precision, a complex one its imaginary part) and
+    squeezed or expanded on its last axis when its rank is one off; integer
+    losses average to float64.
+
+    >>> import tapeflow as tf
+    >>> float(tf.nn.compute_average_loss([1.0, 2.0, 3.0], global_batch_size=4))
+    1.5
+    """
+    loss = _as_tensor(per_example_loss)
+    input_dtype = loss.dtype
+    if loss._value.ndim == 0:
+        raise ValueError(f"Invalid value passed for `per_example_loss`. Expected a tensor with at "
+                         f"least rank 1. Received per_example_loss={loss.numpy()} with rank 0")
+    if sample_weight is not None:
+        weight = cast(_as_tensor(sample_weight), "float32")
+        loss = cast(loss, "float32")
+        rank_gap = weight._value.ndim - loss._value.ndim
+        if weight._value.ndim and rank_gap == 1:
+            weight = shape_ops.squeeze(weight, [-1])
+        elif weight._value.ndim and rank_gap == -1:
+            weight = shape_ops.expand_dims(weight, -1)
+        loss = cast(loss * weight, input_dtype)
+    if global_batch_size is None:
+        global_batch_size = convert_to_tensor(loss._value.shape[0], dtype="int32")
+    size = _check_batch_size(_as_tensor(global_batch_size))
+    return special.divide_no_nan(reduction.reduce_sum(loss), cast(size, input_dtype))
+
+
+def _check_batch_size(size: Tensor) -> Tensor:
+    """TF's assert_scalar, assert_integer and assert_non_negative, in that order."""
+    if size._value.ndim:
+        raise ValueError(f"global_batch_size must be scalar..  Expected scalar shape, saw "
+                         f"shape: {size.shape}.")
+    if size._value.dtype.kind not in "iu":
+        raise TypeError(f'global_batch_size must be an integer..  Expected "x" to be integer '
+                        f"type.  Found: tensor of dtype <dtype: '{size.dtype.name}'>")
+    if size._value < 0:
+        raise InvalidArgumentError(
+            None, None, f"global_batch_size must be non-negative..  \nCondition x >= 0 did not "
+            f"hold element-wise:\nx (shape=() dtype={size.dtype.name}) = \n{size.numpy()}")
+    return size

@@ -242,8 +242,10 @@ def normalize_axis(op_name: str, axis: Any, ndim: int, x: Any = None) -> tuple |
                 op_name, f"Invalid reduction dimension ({a} for input with {ndim} "
                 f"dimension(s){where}")
         a = a % ndim if ndim else 0
-        if a not in out:
-            out.append(a)
+        if a in out:
+            raise invalid_argument(op_name, "Invalid reduction arguments: Axes contains "
+                                   f"duplicate dimension: {a}")
+        out.append(a)
     if ndim == 0:
         return None
     return tuple(sorted(out))

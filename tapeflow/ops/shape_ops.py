@@ -197,10 +197,11 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
     x = _as_tensor(input)
     shape = x._value.shape
     nd = len(shape)
-    if axis is None:
+    axes = None if axis is None else [axis] if isinstance(axis, (int, np.integer)) \
+        else list(axis)
+    if not axes:  # None or empty: every length-1 dimension (TF's empty squeeze_dims)
         keep = [d for d in shape if d != 1]
     else:
-        axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
         norm = set()
         for a in axes:
             if not -nd <= a < nd:
