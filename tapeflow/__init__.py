@@ -109,6 +109,7 @@ from tapeflow.ops.array import (  # noqa: F401
     unique,
     unstack,
 )
+from tapeflow.ops.broadcast_shape import broadcast_dynamic_shape, broadcast_static_shape  # noqa: F401
 from tapeflow.ops.complex_ops import abs, complex  # noqa: F401  (abs: complex inputs too)
 from tapeflow.ops.control_flow import cond, switch_case, while_loop  # noqa: F401
 from tapeflow.ops.counting import unique_with_counts, unravel_index  # noqa: F401
@@ -120,6 +121,7 @@ from tapeflow.ops.numpy_api import (  # noqa: F401
     NumpyLeftTapeWarning,
     numpy_strict,
 )
+from tapeflow.ops.partition import dynamic_partition, dynamic_stitch  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,
@@ -128,6 +130,7 @@ from tapeflow.ops.reduction import (  # noqa: F401
     reduce_prod,
     reduce_sum,
 )
+from tapeflow.ops.reverse_sequence import reverse_sequence  # noqa: F401
 from tapeflow.ops.scan import cumsum, reduce_all, reduce_any, reduce_logsumexp  # noqa: F401
 from tapeflow.ops.shape_ops import (  # noqa: F401
     broadcast_to,
@@ -154,6 +157,11 @@ from tapeflow.ops.special import (  # noqa: F401
     floor,
     round,
     sinh,
+)
+from tapeflow.ops.tensor_scatter import (  # noqa: F401
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
+    tensor_scatter_nd_sub,
 )
 from tapeflow.train.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from tapeflow.train.module import Module, get_current_name_scope, name_scope  # noqa: F401

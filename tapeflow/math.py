@@ -48,6 +48,7 @@ from tapeflow.ops.counting import (  # noqa: F401
     is_non_decreasing,
     is_strictly_increasing,
 )
+from tapeflow.ops.cumulative_logsumexp import cumulative_logsumexp  # noqa: F401
 from tapeflow.ops.losses import log_softmax  # noqa: F401
 from tapeflow.ops.nn import softmax  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin, top_k  # noqa: F401
@@ -75,10 +76,13 @@ from tapeflow.ops.segment import (  # noqa: F401
     segment_max,
     segment_mean,
     segment_min,
+    segment_prod,
     segment_sum,
     unsorted_segment_max,
     unsorted_segment_mean,
     unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
     unsorted_segment_sum,
 )
 from tapeflow.ops.special import (  # noqa: F401

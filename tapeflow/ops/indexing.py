@@ -98,7 +98,9 @@ def _check_updates(op: str, indices: Any, updates: Any, shape: tuple) -> None:
         raise invalid_argument(op, f"Outer dimensions of indices and update must match. "
                                f"Indices shape: {shape_str(ishape)}, updates shape:"
                                f"{shape_str(ushape)}")
-    if m > len(shape):
+    if m == 0:  # TF refuses empty coordinates here (GatherNd allows them)
+        raise invalid_argument(op, "Indices and updates specified for empty output shape")
+    if len(ushape) - outer != len(shape) - m:  # TF compares the ranks first
         raise invalid_argument(op, f"Inner dimensions of output shape must match inner "
                                f"dimensions of updates shape. Output: {shape_str(shape)} "
                                f"updates: {shape_str(ushape)}")
@@ -112,7 +114,7 @@ def _check_updates(op: str, indices: Any, updates: Any, shape: tuple) -> None:
 def _scatter_into(xp: Any, op: str, out: Any, indices: Any, updates: Any, add: bool,
                   zeroed: bool = False) -> Any:
     _check_updates(op, indices, updates, out.shape)
-    if indices.shape[-1] == 0:  # TF refuses empty coordinates here (GatherNd allows them)
+    if indices.shape[-1] == 0:  # for ScatterNd (the others fail in _check_updates)
         raise invalid_argument(op, "Indices and updates specified for empty output shape")
     key = _nd_key(op, indices, out.shape, "shape")
     if add:

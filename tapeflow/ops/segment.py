@@ -1,15 +1,18 @@
 """Segment reductions: rows of ``data`` combined by segment id.
 
-* ``segment_sum/mean/max/min``: ids sorted, non-negative, one per row of
-  ``data``; ``max(ids) + 1`` output rows, empty segments 0.
-* ``unsorted_segment_sum/max/min`` (ops) and ``unsorted_segment_mean`` (a
-  composite, as in TF): ids of any order and of any shape that starts
-  ``data``'s shape; ``num_segments`` output rows; negative ids are dropped;
-  empty segments are 0 (sum, mean) or the dtype's lowest/highest value (max, min).
+* ``segment_sum/mean/max/min/prod``: ids sorted, non-negative, one per row of
+  ``data``; ``max(ids) + 1`` output rows, empty segments 0 (1 for prod).
+* ``unsorted_segment_sum/max/min/prod`` (ops) and ``unsorted_segment_mean``,
+  ``unsorted_segment_sqrt_n`` (composites, as in TF): ids of any order and of
+  any shape that starts ``data``'s shape; ``num_segments`` output rows;
+  negative ids are dropped; empty segments are 0 (sum, mean, sqrt_n), 1
+  (prod) or the dtype's lowest/highest value (max, min).
 
 Sums and means are linear: the transpose gathers the cotangent back at the
 ids (zero for dropped ones).  Max and min send the gradient to the elements
 equal to their segment's result, shared equally among ties (TF's rule).
+Products use TF's rule, exact at zeros: ``out / x``, or at a segment's only
+zero the product of the others, and 0 in a segment with two or more zeros.
 Errors follow TF's kernels (``segment ids are not increasing`` ...).
 """
 
@@ -28,8 +31,9 @@ from tapeflow.ops.declare import NUMERIC, REAL, composite, defop, linear
 from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.scatter_add import add_at
 
-__all__ = ["segment_sum", "segment_mean", "segment_max", "segment_min", "unsorted_segment_sum",
-           "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean"]
+__all__ = ["segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
+           "unsorted_segment_sum", "unsorted_segment_max", "unsorted_segment_min",
+           "unsorted_segment_prod", "unsorted_segment_mean", "unsorted_segment_sqrt_n"]
 
 _SORTED_IDS = ("int32", "int64")
 _UNSORTED_IDS = ("int16", "int32", "int64")
@@ -69,8 +73,9 @@ def _sorted_rows(op: str, data: Any, ids: Any) -> int:
     return rows
 
 
-def _check_unsorted(op: str, data: Any, ids: Any, num_segments: int) -> None:
-    _check_id_dtype(op, ids, _UNSORTED_IDS)
+def _check_unsorted(op: str, data: Any, ids: Any, num_segments: int,
+                    allowed: tuple = _UNSORTED_IDS) -> None:
+    _check_id_dtype(op, ids, allowed)
     if num_segments < 0:
         raise invalid_argument(op, f"Input num_segments == {num_segments} must not be "
                                f"negative.")
@@ -90,14 +95,15 @@ def _combine(data: Any, ids: Any, rows: int, ufunc: Any, empty: Any) -> Any:
     keep = ids >= 0
     if not keep.all():
         data, ids = data[keep], ids[keep]
-    start = 0 if ufunc is np.add else _extreme(data.dtype, low=ufunc is np.maximum)
+    start = 0 if ufunc is np.add else 1 if ufunc is np.multiply else \
+        _extreme(data.dtype, low=ufunc is np.maximum)
     out = np.full((rows,) + data.shape[ids.ndim:], start, dtype=data.dtype)
     flat_ids, flat_data = ids.reshape(-1), data.reshape((-1,) + data.shape[ids.ndim:])
     if ufunc is np.add:  # np.add.at's sums without its slow row path (ops/scatter_add.py)
         add_at(np, out, (flat_ids,), flat_data, zeroed=True)
     else:
         ufunc.at(out, flat_ids, flat_data)
-    if empty is not None and ufunc is not np.add:
+    if empty is not None and ufunc not in (np.add, np.multiply):
         out[np.bincount(ids.reshape(-1), minlength=rows) == 0] = empty
     return out
 
@@ -270,8 +276,9 @@ class _SegmentMin:
 
 
 # -- unsorted segments -------------------------------------------------------------------------
-def _unsorted_fwd(op: str, data: Any, ids: Any, num_segments: int, ufunc: Any) -> Any:
-    _check_unsorted(op, data, ids, num_segments)
+def _unsorted_fwd(op: str, data: Any, ids: Any, num_segments: int, ufunc: Any,
+                  allowed: tuple = _UNSORTED_IDS) -> Any:
+    _check_unsorted(op, data, ids, num_segments, allowed)
     return _combine(data, ids, num_segments, ufunc, None)
 
 
@@ -318,6 +325,81 @@ class _UnsortedMin:
 
     def jvp(ddata, dsegment_ids, data, segment_ids, out, *, num_segments):
         return _extreme_jvp(ddata, data, segment_ids, out, num_segments)
+
+
+# -- products: TF's rule, exact at zeros ------------------------------------------------------
+def _prod_partial(data: Tensor, ids: Tensor, out: Tensor) -> Tensor:
+    """d out / d data, per element, as TF's _SegmentProdGrad builds it: out / x where x is
+    not 0; the product of the others at a segment's only zero; 0 in a segment with two
+    or more zeros (and for dropped, negative ids)."""
+    dv, raw, rows = data._value, ids._value, out._value.shape[0]
+    is_zero = dv == 0
+    zeros = _combine(is_zero.astype(np.int64), raw, rows, np.add, None)[np.maximum(raw, 0)]
+    nonzero = arith.where(wrap(is_zero), arith.ones_like(data), data)
+    others = _UnsortedProd(nonzero, ids, num_segments=rows)
+    out_ndim = out._value.ndim
+    partial = arith.where(wrap(is_zero), _gather_rows(others, ids, out_ndim),
+                          _gather_rows(out, ids, out_ndim) / nonzero)
+    return partial * wrap((zeros <= 1).astype(dv.dtype))
+
+
+def _prod_vjp(g: Tensor, data: Tensor, ids: Tensor, out: Tensor) -> Tensor:
+    # d prod_s = sum_i (prod_s / x_i) dx_i (TF's three cases at zeros).  TF forgets to
+    # conjugate the partial for complex data; the VJP needs conj(d out / d x).
+    partial = _prod_partial(data, ids, out)
+    if data._value.dtype.kind == "c":
+        partial = arith.conj(partial)
+    return _gather_rows(g, ids, out._value.ndim) * partial
+
+
+def _prod_jvp(ddata: Tensor, data: Tensor, ids: Tensor, out: Tensor) -> Tensor:
+    partial = _prod_partial(data, ids, out)
+    return _unsorted_sum(ddata * partial, ids, num_segments=out._value.shape[0])
+
+
+def _zeros_samples(unsorted: bool) -> list[Sample]:
+    """Segments with one zero (TF's case 2).  Two zeros (case 3) are pinned against TF in
+    tests/test_scatter_segment_more.py: there TF's rule zeroes the gradient with a
+    constant mask, so its second derivative is 0, not the product of the others."""
+    x = np.array([[1.5, 0.0], [0.0, -0.8], [1.2, 1.1], [-0.7, 1.3], [0.9, 0.0]])
+    if unsorted:
+        return [Sample(x, _ids(2, 0, 2, -1, 0), params={"num_segments": 3})]
+    return [Sample(x, _ids(0, 0, 0, 1, 1))]
+
+
+def _complex_samples(unsorted: bool) -> list[Sample]:
+    z = rand((3, 2)) + 1j * rand((3, 2))
+    params = {"num_segments": 2} if unsorted else {}
+    return [Sample(z, _ids(0, 1, 1), params=params)]
+
+
+@defop("SegmentProd", samples=_sorted_samples() + _zeros_samples(False)
+       + _complex_samples(False), dtypes=NUMERIC, same_dtype=False, params=False,
+       reference=_loop_reference(np.prod, lambda dt: 1))
+class _SegmentProd:
+    def fwd(xp, data, segment_ids):
+        return _sorted_fwd("SegmentProd", data, segment_ids, np.multiply)
+
+    def vjp_data(g, data, segment_ids, out):
+        return _prod_vjp(g, data, segment_ids, out)
+
+    def jvp(ddata, dsegment_ids, data, segment_ids, out):
+        return _prod_jvp(ddata, data, segment_ids, out)
+
+
+@defop("UnsortedSegmentProd", samples=_unsorted_samples() + _zeros_samples(True)
+       + _complex_samples(True), dtypes=NUMERIC, same_dtype=False,
+       reference=_loop_reference(np.prod, lambda dt: 1))
+class _UnsortedProd:
+    def fwd(xp, data, segment_ids, *, num_segments):
+        return _unsorted_fwd("UnsortedSegmentProd", data, segment_ids, num_segments,
+                             np.multiply, _SORTED_IDS)
+
+    def vjp_data(g, data, segment_ids, out, *, num_segments):
+        return _prod_vjp(g, data, segment_ids, out)
+
+    def jvp(ddata, dsegment_ids, data, segment_ids, out, *, num_segments):
+        return _prod_jvp(ddata, data, segment_ids, out)
 
 
 # -- public functions --------------------------------------------------------------------------
@@ -411,6 +493,28 @@ def unsorted_segment_min(data: Any, segment_ids: Any, num_segments: Any,
     return _UnsortedMin(data, segment_ids, num_segments=n)
 
 
+def segment_prod(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Product of the rows of ``data`` that share a (sorted) segment id; 1 for an empty one.
+
+    >>> import tapeflow as tf
+    >>> tf.math.segment_prod([2.0, 3.0, 4.0], [0, 0, 2]).numpy()
+    array([6., 1., 4.], dtype=float32)
+    """
+    return _SegmentProd(data, segment_ids)
+
+
+def unsorted_segment_prod(data: Any, segment_ids: Any, num_segments: Any,
+                          name: str | None = None) -> Tensor:
+    """Product per segment id (1 for an empty segment); negative ids are dropped.
+
+    >>> import tapeflow as tf
+    >>> tf.math.unsorted_segment_prod([2.0, 3.0, 4.0], [1, -1, 1], num_segments=3).numpy()
+    array([1., 8., 1.], dtype=float32)
+    """
+    n = _num_segments("UnsortedSegmentProd", num_segments)
+    return _UnsortedProd(data, segment_ids, num_segments=n)
+
+
 def _unsorted_mean_reference(data: Any, segment_ids: Any, num_segments: int) -> Any:
     tail = data.shape[segment_ids.ndim:]
     rows, ids = data.reshape((-1,) + tail), segment_ids.reshape(-1)
@@ -444,3 +548,35 @@ def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: Any,
     ids = convert_to_tensor(segment_ids)._value
     counts = _counts(ids, total._value.shape[0], total._value.ndim)
     return arith.truediv(total, wrap(np.maximum(counts, 1).astype(x._value.dtype)))
+
+
+def _sqrt_n_reference(data: Any, segment_ids: Any, num_segments: int) -> Any:
+    tail = data.shape[segment_ids.ndim:]
+    rows, ids = data.reshape((-1,) + tail), segment_ids.reshape(-1)
+    return np.array([rows[ids == s].sum(axis=0) / np.sqrt(max(np.sum(ids == s), 1))
+                     for s in range(num_segments)]).reshape((num_segments,) + tail)
+
+
+@composite(samples=[Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
+                           params={"num_segments": 5}),
+                    Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
+                           params={"num_segments": 3})],
+           reference=_sqrt_n_reference)
+def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: Any,
+                            name: str | None = None) -> Tensor:
+    """Sum per segment id divided by the square root of the segment's size (0 for an
+    empty segment), as TF composes it; floating data only.
+
+    >>> import tapeflow as tf
+    >>> tf.math.unsorted_segment_sqrt_n([1.0, 3.0, 4.0], [0, 0, 1], num_segments=2).numpy()
+    array([2.828427, 4.      ], dtype=float32)
+    """
+    x = shape_ops._as_tensor(data)
+    ids = shape_ops._as_tensor(segment_ids)
+    # TF's order: the counts (UnsortedSegmentSum of ones, Maximum), the sum, then Sqrt.
+    ones = wrap(np.ones(ids._value.shape, x._value.dtype))
+    counts = unsorted_segment_sum(ones, ids, num_segments)
+    counts = shape_ops.reshape(counts, counts._value.shape + (1,) * (x._value.ndim - ones.ndim))
+    counts = arith.maximum(counts, wrap(np.ones((), x._value.dtype)))
+    total = unsorted_segment_sum(x, ids, num_segments)
+    return total / arith.sqrt(counts)
