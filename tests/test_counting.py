@@ -13,43 +13,11 @@ the public functions with TF's signatures, defaults and errors.
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
-
-if os.environ.get("TAPEFLOW_TEST_ORACLE") == "tensorflow":
-    import tensorflow as tf
-else:
-    import tapeflow as tf
-
-ORACLE = tf.__name__ == "tensorflow"
-InvalidArgumentError = tf.errors.InvalidArgumentError
-
-
-def c(value: Any, dtype: Any = None) -> Any:
-    return tf.constant(value, dtype)
-
-
-def check(t: Any, value: Any, dtype: Any) -> None:
-    """``t`` holds exactly ``value`` (shape included) with ``dtype``."""
-    assert t.dtype == dtype, (t.dtype, dtype)
-    want = np.asarray(value)
-    got = t.numpy()
-    assert got.shape == want.shape and got.tolist() == want.tolist(), (got, want)
-
-
-def raises(error: type, text: str, op: str | None, f: Callable, *args: Any,
-           **kwargs: Any) -> None:
-    """``f`` raises ``error`` whose message holds ``text`` (and ``[Op:op]`` if given)."""
-    with pytest.raises(error) as info:
-        f(*args, **kwargs)
-    message = str(info.value)
-    assert text in message, message
-    if op is not None:
-        assert f"[Op:{op}]" in message, message
+from oracle import ORACLE, InvalidArgumentError, c, check, raises, tf
 
 
 def gradient(f: Callable, x: Any) -> Any:

@@ -16,28 +16,18 @@ and TF's gradient values (kinks, NaNs, LRNGrad).
 from __future__ import annotations
 
 import inspect
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from oracle import ORACLE, InvalidArgumentError, c, raises, tf
 
-if os.environ.get("TAPEFLOW_TEST_ORACLE") == "tensorflow":
-    import tensorflow as tf
-else:
-    import tapeflow as tf
-
-ORACLE = tf.__name__ == "tensorflow"
-InvalidArgumentError = tf.errors.InvalidArgumentError
 normalize = tf.linalg.normalize
 
 F32 = {"rtol": 2e-6, "atol": 1e-7}  # TF's float32 exp/log differ from NumPy's by an ulp or so
 
-
-def c(value: Any, dtype: Any = None) -> Any:
-    return tf.constant(value, dtype)
 
 
 def close(t: Any, value: Any, dtype: Any, **tol: float) -> None:
@@ -48,16 +38,6 @@ def close(t: Any, value: Any, dtype: Any, **tol: float) -> None:
     assert got.shape == want.shape, (got.shape, want.shape)
     np.testing.assert_allclose(got, want, **(tol or {"rtol": 1e-15, "atol": 0}))
 
-
-def raises(error: type, text: str, op: str | None, f: Callable, *args: Any,
-           **kwargs: Any) -> None:
-    """``f`` raises ``error`` whose message holds ``text`` (and ``[Op:op]`` if given)."""
-    with pytest.raises(error) as info:
-        f(*args, **kwargs)
-    message = str(info.value)
-    assert text in message, message
-    if op is not None:
-        assert f"[Op:{op}]" in message, message
 
 
 def grads(f: Callable, *xs: Any) -> list:

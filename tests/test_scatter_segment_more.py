@@ -14,34 +14,15 @@ TF's signatures, errors, tie and zero rules, and TF's gradient values.
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
+from oracle import ORACLE, InvalidArgumentError, c, check, raises, tf
 
-if os.environ.get("TAPEFLOW_TEST_ORACLE") == "tensorflow":
-    import tensorflow as tf
-else:
-    import tapeflow as tf
-
-ORACLE = tf.__name__ == "tensorflow"
-InvalidArgumentError = tf.errors.InvalidArgumentError
 NAN, INF = float("nan"), float("inf")
 
 
-def c(value: Any, dtype: Any = None) -> Any:
-    return tf.constant(value, dtype)
-
-
-def check(t: Any, value: Any, dtype: Any) -> None:
-    """``t`` holds exactly ``value`` (shape included) with ``dtype``."""
-    assert t.dtype == dtype, (t.dtype, dtype)
-    want = np.asarray(value)
-    got = t.numpy()
-    assert got.shape == want.shape, (got.shape, want.shape)
-    np.testing.assert_array_equal(got, want)
 
 
 def close(t: Any, value: Any, dtype: Any, rtol: float = 1e-6) -> None:
@@ -49,16 +30,6 @@ def close(t: Any, value: Any, dtype: Any, rtol: float = 1e-6) -> None:
     assert t.dtype == dtype, (t.dtype, dtype)
     np.testing.assert_allclose(t.numpy(), np.asarray(value), rtol=rtol, atol=1e-6)
 
-
-def raises(error: type, text: str, op: str | None, f: Callable, *args: Any,
-           **kwargs: Any) -> None:
-    """``f`` raises ``error`` whose message holds ``text`` (and ``[Op:op]`` if given)."""
-    with pytest.raises(error) as info:
-        f(*args, **kwargs)
-    message = str(info.value)
-    assert text in message, message
-    if op is not None:
-        assert f"[Op:{op}]" in message, message
 
 
 def grads(f: Callable, *xs: Any) -> list:
