@@ -40,6 +40,8 @@ from tapeflow.core.dtypes import (  # noqa: F401
 )
 from tapeflow.core.tensor import Tensor, TensorShape, convert_to_tensor, is_tensor  # noqa: F401
 from tapeflow.core.variable import Variable  # noqa: F401
+from tapeflow.debugging import assert_equal, assert_greater, assert_less, assert_rank  # noqa: F401
+from tapeflow.device import device  # noqa: F401
 from tapeflow.ops.arith import (  # noqa: F401
     add,
     cast,
@@ -122,6 +124,7 @@ from tapeflow.ops.numpy_api import (  # noqa: F401
     numpy_strict,
 )
 from tapeflow.ops.partition import dynamic_partition, dynamic_stitch  # noqa: F401
+from tapeflow.ops.py_function import numpy_function, py_function  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
     reduce_max,
@@ -163,6 +166,8 @@ from tapeflow.ops.tensor_scatter import (  # noqa: F401
     tensor_scatter_nd_min,
     tensor_scatter_nd_sub,
 )
+from tapeflow.ops.vectorized_map import vectorized_map  # noqa: F401
+from tapeflow.timestamp import timestamp  # noqa: F401
 from tapeflow.train.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from tapeflow.train.module import Module, get_current_name_scope, name_scope  # noqa: F401
 

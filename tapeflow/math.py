@@ -39,6 +39,7 @@ from tapeflow.ops.arith import (  # noqa: F401
     tanh,
     truediv,
 )
+from tapeflow.ops.bessel import bessel_i0, bessel_i0e, bessel_i1, bessel_i1e  # noqa: F401
 from tapeflow.ops.complex_ops import abs, angle, imag, real  # noqa: F401
 from tapeflow.ops.counting import (  # noqa: F401
     bincount,
@@ -49,7 +50,10 @@ from tapeflow.ops.counting import (  # noqa: F401
     is_strictly_increasing,
 )
 from tapeflow.ops.cumulative_logsumexp import cumulative_logsumexp  # noqa: F401
+from tapeflow.ops.erf_inverse import erfcinv, erfinv, ndtri  # noqa: F401
+from tapeflow.ops.gamma_beta import betainc, igamma, igammac, lbeta, zeta  # noqa: F401
 from tapeflow.ops.losses import log_softmax  # noqa: F401
+from tapeflow.ops.nextafter import nextafter  # noqa: F401
 from tapeflow.ops.nn import softmax  # noqa: F401
 from tapeflow.ops.ranking import argmax, argmin, top_k  # noqa: F401
 from tapeflow.ops.reduction import (  # noqa: F401
@@ -116,7 +120,9 @@ from tapeflow.ops.special import (  # noqa: F401
     softsign,
     squared_difference,
     xdivy,
+    xlog1py,
     xlogy,
 )
+from tapeflow.ops.sums import accumulate_n, polyval  # noqa: F401
 
 mod = floormod

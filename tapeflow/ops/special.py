@@ -58,7 +58,7 @@ from tapeflow.ops.samples import away_from, binary, rand, unary
 __all__ = [
     "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
     "softplus", "softsign", "log_sigmoid", "erf", "erfc", "lgamma", "digamma", "polygamma",
-    "floor", "ceil", "round", "squared_difference", "xlogy", "xdivy", "divide_no_nan",
+    "floor", "ceil", "round", "squared_difference", "xlogy", "xlog1py", "xdivy", "divide_no_nan",
     "multiply_no_nan", "clip_by_value", "is_nan", "is_inf", "is_finite", "add_n",
 ]
 
@@ -353,6 +353,11 @@ def _xlogy_fwd(xp: Any, x: Any, y: Any) -> Any:
     return xp.where(zero, 0, x * xp.log(_safe(xp, zero, y)))
 
 
+def _xlog1py_fwd(xp: Any, x: Any, y: Any) -> Any:
+    zero = x == 0  # 0 where x == 0, whatever y is
+    return xp.where(zero, 0, x * xp.log1p(xp.where(zero, 0, y)))
+
+
 def _xdivy_fwd(xp: Any, x: Any, y: Any) -> Any:
     zero = x == 0
     return xp.where(zero, 0, x / _safe(xp, zero, y))
@@ -376,6 +381,14 @@ xlogy = elementwise(
              Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([0.0, 1.0, -1.0, 2.0]),
                     grad=False)],
     dtypes=FLOAT, reference=_scipy_ref("xlogy"))
+xlog1py = elementwise(
+    "Xlog1py", _xlog1py_fwd,
+    (lambda x, y: xlog1py(_indicator(not_equal(x, 0), x), y),  # d/dx = log1p y, 0 where x == 0
+     lambda x, y: xdivy(x, y + 1)),  # d/dy = x / (1 + y), 0 where x == 0
+    samples=[*binary(low2=-0.7, high2=3.0),
+             Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([-1.0, 0.0, -2.0, 2.0]),
+                    grad=False)],
+    dtypes=FLOAT, reference=_scipy_ref("xlog1py"))
 xdivy = elementwise(
     "Xdivy", _xdivy_fwd,
     (lambda x, y: xdivy(_indicator(not_equal(x, 0), x), y),  # d/dx = 1/y, 0 where x == 0
