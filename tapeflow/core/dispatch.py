@@ -359,6 +359,8 @@ def _renamed(make: Callable, names: tuple) -> Callable:
     renamed = run.replace(co_varnames=names + run.co_varnames[len(names):])
     consts = tuple(renamed if c is run else c for c in code.co_consts)
     return FunctionType(code.replace(co_consts=consts), make.__globals__, "make")
+
+
 _FLOATS = frozenset(np.dtype(n) for n in ("float16", "float32", "float64", "complex64",
                                           "complex128"))
 
