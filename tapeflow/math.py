@@ -1,5 +1,6 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
+from tapeflow import math_special as special  # noqa: F401  (tf.math.special)
 from tapeflow.ops.arith import (  # noqa: F401
     add,
     conj,
