@@ -251,7 +251,7 @@ class GradientTape:
     >>> with tf.GradientTape() as g:
     ...     g.watch(x)
     ...     y = x * x
-    >>> g.gradient(y, x).numpy()
+    >>> float(g.gradient(y, x))
     6.0
     """
 

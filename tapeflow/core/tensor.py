@@ -122,7 +122,7 @@ class Tensor:
 
     >>> import tapeflow as tf
     >>> x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
-    >>> (x * 2)[1, 0].numpy()
+    >>> float((x * 2)[1, 0])
     6.0
     """
 

@@ -58,7 +58,7 @@ def erfinv(x: Any, name: str | None = None) -> Tensor:
 
     >>> import tapeflow as tf
     >>> tf.math.erfinv([0.0, 0.5]).numpy()
-    array([0.       , 0.4769363], dtype=float32)
+    array([0.        , 0.47693628], dtype=float32)
     """
     _special("tf.math.erfinv")
     return _erfinv(x)
@@ -82,7 +82,7 @@ def erfcinv(x: Any, name: str | None = None) -> Tensor:
 
     >>> import tapeflow as tf
     >>> tf.math.erfcinv([1.0, 0.5]).numpy()
-    array([-0.       ,  0.4769363], dtype=float32)
+    array([-0.        ,  0.47693625], dtype=float32)
     """
     _special("tf.math.erfcinv")
     x = convert_to_tensor(x)

@@ -42,8 +42,8 @@ def lbeta(x: Any, name: str | None = None) -> Tensor:
     An empty last axis gives ``-inf`` (``0 - lgamma(0)``), as in TF (needs SciPy).
 
     >>> import tapeflow as tf
-    >>> tf.math.lbeta([1.0, 2.0]).numpy()  # log(1/2)
-    -0.6931472
+    >>> float(tf.math.lbeta([1.0, 2.0]))  # log(1/2)
+    -0.6931471824645996
     """
     _special("tf.math.lbeta")
     x = convert_to_tensor(x)
@@ -142,7 +142,7 @@ def igamma(a: Any, x: Any, name: str | None = None) -> Tensor:
 
     >>> import tapeflow as tf
     >>> tf.math.igamma([1.0], [1.0]).numpy()  # 1 - 1/e
-    array([0.6321206], dtype=float32)
+    array([0.63212055], dtype=float32)
     """
     _special("tf.math.igamma")
     return _Igamma(a, x)

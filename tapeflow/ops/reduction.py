@@ -275,28 +275,28 @@ reduce_mean = _reducer(_Mean, "Mean")
 reduce_mean.__doc__ = """Mean over ``axis``; integer inputs give a truncated integer mean.
 
 >>> import tapeflow as tf
->>> tf.reduce_mean([1.0, 2.0]).numpy()
+>>> float(tf.reduce_mean([1.0, 2.0]))
 1.5
 """
 reduce_max = _reducer(_Max, "Max")
 reduce_max.__doc__ = """Maximum over ``axis``; the gradient is shared among ties.
 
 >>> import tapeflow as tf
->>> tf.reduce_max([1.0, 3.0]).numpy()
+>>> float(tf.reduce_max([1.0, 3.0]))
 3.0
 """
 reduce_min = _reducer(_Min, "Min")
 reduce_min.__doc__ = """Minimum over ``axis``; the gradient is shared among ties.
 
 >>> import tapeflow as tf
->>> tf.reduce_min([1.0, 3.0]).numpy()
+>>> float(tf.reduce_min([1.0, 3.0]))
 1.0
 """
 reduce_prod = _reducer(_Prod, "Prod")
 reduce_prod.__doc__ = """Product over ``axis``; its gradient is exact at zeros.
 
 >>> import tapeflow as tf
->>> tf.reduce_prod([2.0, 3.0]).numpy()
+>>> float(tf.reduce_prod([2.0, 3.0]))
 6.0
 """
 
