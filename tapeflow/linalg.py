@@ -2,6 +2,7 @@
 
 from tapeflow.ops.array import einsum, tensordot  # noqa: F401
 from tapeflow.ops.creation import eye  # noqa: F401
+from tapeflow.ops.eig import eig, eigvals, logm, sqrtm  # noqa: F401
 from tapeflow.ops.factor import (  # noqa: F401
     adjoint,
     band_part,
