@@ -28,6 +28,7 @@ from tapeflow.ops import arith, shape_ops
 from tapeflow.ops.declare import defop
 from tapeflow.ops.factor import solve
 from tapeflow.ops.samples import rand
+from tapeflow.ops.special import scipy_module
 from tapeflow.ops.structure import (
     FACTOR,
     adjoint,
@@ -44,23 +45,6 @@ from tapeflow.ops.structure import (
 )
 
 __all__ = ["eig", "eigvals", "sqrtm", "logm"]
-
-_scipy_linalg: Any = None
-
-
-def _linalg(public_name: str) -> Any:
-    """``scipy.linalg``, imported on first use, or an ImportError naming the op."""
-    global _scipy_linalg
-    if _scipy_linalg is None:
-        try:
-            import scipy.linalg
-        except ImportError:
-            raise ImportError(f"{public_name} needs SciPy, which is not installed: "
-                              f"pip install scipy (or pip install 'tapeflow[special]')"
-                              ) from None
-        _scipy_linalg = scipy.linalg
-    return _scipy_linalg
-
 
 def _no_gradient(op_name: str) -> Any:
     def rule(*args: Any, **params: Any) -> None:
@@ -182,7 +166,7 @@ def _unsupported_half(op_name: str, input: Any) -> None:
 
 
 def _sqrtm_one(a: Any) -> Any:
-    root = _linalg("tf.linalg.sqrtm").sqrtm(a)
+    root = scipy_module("linalg", "tf.linalg.sqrtm").sqrtm(a)
     if a.dtype.kind != "c" and np.iscomplexobj(root):
         return np.full(a.shape, np.nan)  # a real negative eigenvalue: TF's real Schur gives NaN
     return root
@@ -254,7 +238,7 @@ def sqrtm(input: Any, name: str | None = None) -> Tensor:
 def _logm_one(a: Any) -> Any:
     with np.errstate(all="ignore"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        log = _linalg("tf.linalg.logm").logm(a)
+        log = scipy_module("linalg", "tf.linalg.logm").logm(a)
     singular = any("singular" in str(w.message) for w in caught)  # an exact zero in Schur's T
     if singular or not np.all(np.isfinite(log)):
         return np.full(a.shape, complex(np.nan, np.nan))

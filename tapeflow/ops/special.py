@@ -15,6 +15,7 @@ NumPy is tapeflow's only hard dependency (``pip install 'tapeflow[special]'``).
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 from typing import Any
 
@@ -154,21 +155,25 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
 
 
 # -- erf and the gamma family (SciPy) ----------------------------------------------------------
-_scipy_special: Any = None
+_scipy: dict[str, Any] = {}  # SciPy's submodules once imported (forward functions ask per call)
+
+
+def scipy_module(name: str, public_name: str) -> Any:
+    """``scipy.<name>`` (SciPy is an optional extra), imported on first use, or an
+    ImportError naming the op that needs it."""
+    module = _scipy.get(name)
+    if module is None:
+        try:
+            module = _scipy[name] = importlib.import_module(f"scipy.{name}")
+        except ImportError:
+            raise ImportError(f"{public_name} needs SciPy, which is not installed: pip install "
+                              "scipy (or pip install 'tapeflow[special]')") from None
+    return module
 
 
 def _special(public_name: str) -> Any:
     """``scipy.special``, imported on first use, or an ImportError naming the op."""
-    global _scipy_special
-    if _scipy_special is None:
-        try:
-            import scipy.special
-        except ImportError:
-            raise ImportError(f"{public_name} needs SciPy, which is not installed: "
-                              f"pip install scipy (or pip install 'tapeflow[special]')"
-                              ) from None
-        _scipy_special = scipy.special
-    return _scipy_special
+    return scipy_module("special", public_name)
 
 
 def _erf_fwd(xp: Any, x: Any) -> Any:
