@@ -167,6 +167,7 @@ from tapeflow.ops.tensor_scatter import (  # noqa: F401
     tensor_scatter_nd_sub,
 )
 from tapeflow.ops.vectorized_map import vectorized_map  # noqa: F401
+from tapeflow.tensor_spec import TensorSpec  # noqa: F401
 from tapeflow.timestamp import timestamp  # noqa: F401
 from tapeflow.train.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from tapeflow.train.module import Module, get_current_name_scope, name_scope  # noqa: F401

@@ -16,7 +16,9 @@ from tapeflow.ops.activations import (  # noqa: F401
 )
 from tapeflow.ops.arith import sigmoid, tanh  # noqa: F401
 from tapeflow.ops.conv import conv1d, conv2d, conv2d_transpose, depthwise_conv2d  # noqa: F401
+from tapeflow.ops.conv_nd import conv_transpose, convolution  # noqa: F401
 from tapeflow.ops.counting import in_top_k  # noqa: F401  (TF: tf.nn.in_top_k is tf.math.in_top_k)
+from tapeflow.ops.dilation import dilation2d  # noqa: F401
 from tapeflow.ops.losses import (  # noqa: F401
     compute_average_loss,
     l2_loss,
