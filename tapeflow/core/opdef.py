@@ -89,27 +89,45 @@ def make_caller(fn: Callable, idx: tuple, n_res: int, kw: bool) -> Callable:
     return lambda first, res, params: fn(first, *[res[i] for i in idx], **(params or {}))
 
 
+_KINDS = {inspect.Parameter.POSITIONAL_ONLY: "po", inspect.Parameter.POSITIONAL_OR_KEYWORD: "p",
+          inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.KEYWORD_ONLY: "k",
+          inspect.Parameter.VAR_KEYWORD: "**"}
+
+
+def parameters(fn: Callable) -> list[tuple[str, str]]:
+    """``fn``'s parameters in order as (name, kind): "po", "p", "*", "k" or "**".
+
+    A plain function's code object says it all: inspect.signature costs ~15 us,
+    and import reads some 900 rules and forward functions.  Other callables, and
+    functions with a ``__signature__`` (elementwise rules) or ``__wrapped__``
+    (decorated), go through inspect.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None or type(fn) is not FunctionType or hasattr(fn, "__signature__") \
+            or hasattr(fn, "__wrapped__"):
+        return [(p.name, _KINDS[p.kind]) for p in inspect.signature(fn).parameters.values()]
+    names, n, posonly = code.co_varnames, code.co_argcount, code.co_posonlyargcount
+    out = [(names[i], "po" if i < posonly else "p") for i in range(n)]
+    star = code.co_flags & CO_VARARGS
+    kwonly = code.co_kwonlyargcount
+    if star:
+        out.append((names[n + kwonly], "*"))
+    out += [(names[n + i], "k") for i in range(kwonly)]
+    if code.co_flags & CO_VARKEYWORDS:
+        out.append((names[n + kwonly + bool(star)], "**"))
+    return out
+
+
 def rule_params(fn: Callable, skip: int) -> tuple[list[str], bool]:
     """The residual names a rule reads (positional parameters after ``skip``)."""
-    code = getattr(fn, "__code__", None)
-    if code is not None and not hasattr(fn, "__signature__") and type(fn) is FunctionType:
-        # A plain function: its code object says it all (inspect.signature costs
-        # ~15 us, and import reads some 600 rules).
-        n = code.co_argcount
-        kinds = ["p"] * n + ["*"] * bool(code.co_flags & CO_VARARGS) + \
-            ["k"] * (code.co_kwonlyargcount + bool(code.co_flags & CO_VARKEYWORDS))
-        if "*" in kinds[skip:]:
-            raise TypeError(f"rule {fn.__qualname__} may not take *args")
-        return list(code.co_varnames[skip:n]), "k" in kinds[skip:]
-    sig = inspect.signature(fn)
     names, kw = [], False
-    for p in list(sig.parameters.values())[skip:]:
-        if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD):
+    for name, kind in parameters(fn)[skip:]:
+        if kind in ("k", "**"):
             kw = True
-        elif p.kind is p.VAR_POSITIONAL:
+        elif kind == "*":
             raise TypeError(f"rule {fn.__qualname__} may not take *args")
         else:
-            names.append(p.name)
+            names.append(name)
     return names, kw
 
 

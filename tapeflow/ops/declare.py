@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.opdef import COMPOSITES, Composite, OpDef, Sample, declare
+from tapeflow.core.opdef import COMPOSITES, Composite, OpDef, Sample, declare, parameters
 from tapeflow.core.tensor import Tensor
 
 __all__ = ["elementwise", "linear", "defop", "nondiff", "composite", "FLOAT", "NUMERIC", "REAL",
@@ -51,8 +51,7 @@ def _forward(fwd: str | Callable) -> tuple[Callable, list[str] | None]:
         # whole reduction's result, a loss) that is NumPy's scalar math, 0.06 us,
         # where a binary ufunc call costs 0.59 us; on arrays the same ufunc.
         return fwd, None
-    params = list(inspect.signature(fwd).parameters.values())
-    names = [p.name for p in params[1:] if p.kind is p.POSITIONAL_OR_KEYWORD]
+    names = [name for name, kind in parameters(fwd)[1:] if kind == "p"]
     return functools.partial(fwd, np), names
 
 
@@ -61,7 +60,7 @@ def _names(n: int) -> list[str]:
 
 
 def _nparams(fn: Callable) -> int:
-    return len(inspect.signature(fn).parameters)
+    return len(parameters(fn))
 
 
 def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sample],
