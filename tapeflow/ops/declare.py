@@ -30,8 +30,8 @@ import numpy as np
 from tapeflow.core.opdef import COMPOSITES, Composite, OpDef, Sample, declare, parameters
 from tapeflow.core.tensor import Tensor
 
-__all__ = ["elementwise", "linear", "defop", "nondiff", "composite", "FLOAT", "NUMERIC", "REAL",
-           "INTEGER", "ANY", "BOOL", "Sample"]
+__all__ = ["elementwise", "linear", "defop", "nondiff", "composite", "no_gradient", "FLOAT",
+           "NUMERIC", "REAL", "INTEGER", "ANY", "BOOL", "Sample"]
 
 FLOAT = ("float16", "float32", "float64", "complex64", "complex128")
 REAL_FLOAT = ("float16", "float32", "float64")
@@ -53,6 +53,14 @@ def _forward(fwd: str | Callable) -> tuple[Callable, list[str] | None]:
         return fwd, None
     names = [name for name, kind in parameters(fwd)[1:] if kind == "p"]
     return functools.partial(fwd, np), names
+
+
+def no_gradient(op_name: str) -> Callable:
+    """A rule for an op TF registers no gradient for, raising TF's LookupError when a
+    gradient through it is asked for (an op declared ``nondiff`` gives None instead)."""
+    def rule(*args: Any, **params: Any) -> None:
+        raise LookupError(f"gradient registry has no entry for: {op_name}")
+    return rule
 
 
 def _names(n: int) -> list[str]:

@@ -25,7 +25,7 @@ from tapeflow.core.errors import InvalidArgumentError, NotFoundError
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, shape_ops
-from tapeflow.ops.declare import defop
+from tapeflow.ops.declare import defop, no_gradient
 from tapeflow.ops.factor import solve
 from tapeflow.ops.samples import rand
 from tapeflow.ops.special import scipy_module
@@ -45,11 +45,6 @@ from tapeflow.ops.structure import (
 )
 
 __all__ = ["eig", "eigvals", "sqrtm", "logm"]
-
-def _no_gradient(op_name: str) -> Any:
-    def rule(*args: Any, **params: Any) -> None:
-        raise LookupError(f"gradient registry has no entry for: {op_name}")
-    return rule
 
 
 def _per_matrix(fn: Any, input: Any, dtype: Any) -> Any:
@@ -263,8 +258,8 @@ def _logm_reference(x: Any) -> Any:
                 Sample(rand((2, 3)).astype(complex), raises=InvalidArgumentError)])
 class _Logm:
     fwd = _logm_fwd
-    vjp = _no_gradient("MatrixLogarithm")
-    jvp = _no_gradient("MatrixLogarithm")
+    vjp = no_gradient("MatrixLogarithm")
+    jvp = no_gradient("MatrixLogarithm")
 
 
 def logm(input: Any, name: str | None = None) -> Tensor:

@@ -25,7 +25,7 @@ from tapeflow.core.errors import InvalidArgumentError, NotFoundError
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, creation, indexing, shape_ops
-from tapeflow.ops.declare import composite, defop
+from tapeflow.ops.declare import composite, defop, no_gradient
 from tapeflow.ops.decomp import triangular_solve
 from tapeflow.ops.samples import composite_rand, rand
 from tapeflow.ops.structure import band_part, check_matrix, fail, mm, set_diag, well_conditioned
@@ -64,8 +64,6 @@ def _lu_fwd(xp: Any, input: Any, *, output_idx_type: str) -> tuple:
     return a.reshape(input.shape), perm.reshape(input.shape[:-1])
 
 
-def _no_gradient(*args: Any, **params: Any) -> None:
-    raise LookupError("gradient registry has no entry for: Lu")
 
 
 def _lu_reference(x: Any, output_idx_type: str) -> tuple:
@@ -100,8 +98,8 @@ def _lu_reference(x: Any, output_idx_type: str) -> tuple:
                        raises=InvalidArgumentError)])
 class _Lu:
     fwd = _lu_fwd
-    vjp = _no_gradient
-    jvp = _no_gradient
+    vjp = no_gradient("Lu")
+    jvp = no_gradient("Lu")
 
 
 def lu(input: Any, output_idx_type: Any = "int32", name: str | None = None) -> Lu:
