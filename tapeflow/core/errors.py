@@ -79,3 +79,10 @@ def shape_str(shape) -> str:
 def invalid_argument(op_name: str, message: str) -> InvalidArgumentError:
     """An InvalidArgumentError whose text ends with TF's ``[Op:Name]`` tag."""
     return InvalidArgumentError(None, None, f"{message} [Op:{op_name}]")
+
+
+def attr_error(op_name: str, attr: str, value: str, allowed: str) -> InvalidArgumentError:
+    """TF's error for an attr (a dtype, mostly) outside the op's list; ``value`` and
+    ``allowed`` as TF spells them (``float``, ``"int32, int64"``)."""
+    return invalid_argument(op_name, f"Value for attr '{attr}' of {value} is not in the list "
+                                     f"of allowed values: {allowed}")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core import dispatch
-from tapeflow.core.errors import invalid_argument, shape_str
+from tapeflow.core.errors import attr_error, invalid_argument, shape_str
 from tapeflow.core.tensor import Tensor, TensorShape, convert_to_tensor, wrap
 
 __all__ = ["broadcast_dynamic_shape", "broadcast_static_shape"]
@@ -42,9 +42,7 @@ def _shape_inputs(shape_x: Any, shape_y: Any) -> tuple[Tensor, Tensor]:
     if x._value.dtype != y._value.dtype:
         raise dispatch.dtype_error("BroadcastArgs", 1, x._value.dtype, y._value.dtype)
     if x._value.dtype.name not in ("int32", "int64"):
-        raise invalid_argument("BroadcastArgs", f"Value for attr 'T' of "
-                               f"{dispatch.word(x._value.dtype)} is not in the list of "
-                               f"allowed values: int32, int64")
+        raise attr_error("BroadcastArgs", "T", dispatch.word(x._value.dtype), "int32, int64")
     for k, v in enumerate((x, y)):
         if v._value.ndim != 1:
             raise invalid_argument("BroadcastArgs", f"In[{k}] must be a vector."

@@ -25,7 +25,13 @@ import numpy as np
 
 from tapeflow.core import dispatch
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import InvalidArgumentError, NotFoundError, invalid_argument, shape_str
+from tapeflow.core.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    attr_error,
+    invalid_argument,
+    shape_str,
+)
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops import arith, creation, reduction, scan
@@ -42,9 +48,7 @@ _INDEX = ("int32", "int64")
 def _allowed(op: str, attr: str, dt: np.dtype, allowed: tuple) -> None:
     """TF's check of a type attr against the kernel's list."""
     if dt.name not in allowed:
-        names = ", ".join(tf_word(np.dtype(a)) for a in allowed)
-        raise invalid_argument(op, f"Value for attr '{attr}' of {tf_word(dt)} is not in the "
-                               f"list of allowed values: {names}")
+        raise attr_error(op, attr, tf_word(dt), ", ".join(tf_word(np.dtype(a)) for a in allowed))
 
 
 def _shared_int_type(op: str, attr: str, *values: Any, first_input: int = 0) -> list[Tensor]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dispatch import word
-from tapeflow.core.errors import invalid_argument, shape_str
+from tapeflow.core.errors import attr_error, invalid_argument, shape_str
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, wrap
 from tapeflow.ops import arith, shape_ops
@@ -128,8 +128,7 @@ def cumulative_logsumexp(x: Any, axis: Any = 0, exclusive: bool = False, reverse
     """
     t = shape_ops._as_tensor(x)
     if t._value.dtype.kind != "f":
-        raise invalid_argument("CumulativeLogsumexp", f"Value for attr 'T' of "
-                               f"{word(t._value.dtype)} is not in the list of allowed values: "
-                               f"bfloat16, half, float, double")
+        raise attr_error("CumulativeLogsumexp", "T", word(t._value.dtype),
+                         "bfloat16, half, float, double")
     return _CumulativeLogsumexp(t, axis=_axis(t, axis), exclusive=bool(exclusive),
                                 reverse=bool(reverse))

@@ -18,7 +18,7 @@ import numpy as np
 
 from tapeflow.core import dispatch
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import invalid_argument, shape_str
+from tapeflow.core.errors import attr_error, invalid_argument, shape_str
 from tapeflow.core.opdef import OpDef, Sample, declare
 from tapeflow.core.tensor import Tensor, convert_to_tensor, wrap
 from tapeflow.ops.declare import composite, linear, nondiff
@@ -42,8 +42,7 @@ def index_input(op: str, attr: str, x: Any, allowed: tuple = _INDEX_TYPES) -> Te
     empty = isinstance(x, (list, tuple)) and not np.size(x)
     t = convert_to_tensor(np.zeros(np.shape(x), np.int32)) if empty else _as_tensor(x)
     if t._value.dtype.name not in allowed:
-        raise invalid_argument(op, f"Value for attr '{attr}' of {tf_word(t._value.dtype)} is "
-                               f"not in the list of allowed values: {', '.join(allowed)}")
+        raise attr_error(op, attr, tf_word(t._value.dtype), ", ".join(allowed))
     return t
 
 

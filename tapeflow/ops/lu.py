@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dtypes import as_dtype
-from tapeflow.core.errors import InvalidArgumentError, NotFoundError
+from tapeflow.core.errors import InvalidArgumentError, NotFoundError, attr_error
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, creation, indexing, shape_ops
@@ -116,9 +116,7 @@ def lu(input: Any, output_idx_type: Any = "int32", name: str | None = None) -> L
     """
     idx = as_dtype(output_idx_type).name
     if idx not in ("int32", "int64"):
-        raise InvalidArgumentError(
-            None, None, f"Value for attr 'output_idx_type' of {idx.replace('32', '')} is not"
-            " in the list of allowed values: int32, int64 [Op:Lu]")
+        raise attr_error("Lu", "output_idx_type", idx.replace("32", ""), "int32, int64")
     return Lu(*_Lu(input, output_idx_type=idx))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tapeflow.core.dispatch import word
-from tapeflow.core.errors import invalid_argument
+from tapeflow.core.errors import attr_error, invalid_argument
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith, reduction, shape_ops, special
@@ -236,8 +236,7 @@ def local_response_normalization(input: Any, depth_radius: int = 5, bias: float 
     beta = _make_float(0.5 if beta is None else beta, "beta")
     x = _lrn_input(input)
     if x._value.dtype not in (np.float16, np.float32):
-        raise invalid_argument("LRN", f"Value for attr 'T' of {word(x._value.dtype)} is not in "
-                               f"the list of allowed values: half, bfloat16, float")
+        raise attr_error("LRN", "T", word(x._value.dtype), "half, bfloat16, float")
     if not 0 <= radius < _INT_MAX:  # TF: FastBoundsCheck, an exclusive bound
         raise invalid_argument("LRN", f"depth_radius = {radius} larger than int max")
     if x._value.ndim != 4:
