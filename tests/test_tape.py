@@ -291,6 +291,24 @@ def test_gradients_with_respect_to_intermediates():
     assert g.gradient(z, y).numpy() == 3.0
 
 
+def test_every_subset_of_the_watched_sources_gives_the_same_gradients():
+    # The walk skips its reachability sweep when every watched root is a source;
+    # with some roots left out it sweeps.  Both must agree (closed forms below).
+    a, b = c(2.0), c(5.0)
+    with tf.GradientTape(persistent=True) as g:
+        g.watch([a, b])
+        u = a * a          # 4
+        w = u * b          # a^2 b = 20
+        z = w + b * 3.0    # a^2 b + 3 b = 35
+    assert values(g.gradient(z, [a, b])) == [20.0, 7.0]      # 2ab, a^2 + 3
+    assert values(g.gradient(z, [b, a])) == [7.0, 20.0]
+    assert values(g.gradient(z, [a])) == [20.0]
+    assert values(g.gradient(z, [b])) == [7.0]
+    assert values(g.gradient(z, [a, b, u])) == [20.0, 7.0, 5.0]  # dz/du = b
+    assert values(g.gradient(z, [u, w])) == [5.0, 1.0]
+    assert values(g.gradient(u, [a, b])) == [4.0, None]
+
+
 def test_target_that_is_a_source_gets_its_seed():
     x = c(2.0)
     with tf.GradientTape() as g:
