@@ -612,6 +612,14 @@ def backward(recording: _Recording, targets: list, seeds: list, sources: list,
                 continue
             if out_ids in wanted:
                 captured[out_ids] = g
+            if op.passes_through and cotangent_check is None:
+                # A read or an identity: the cotangent goes on as it is, no rule call
+                # (~0.5 us a record; an identity cannot make a cotangent non-finite).
+                i = in_ids[0]
+                if i in reach:
+                    prev = cot.get(i)
+                    cot[i] = g if prev is None else arith.add(prev, g)
+                continue
         callers = op.vjp_rules
         if batch is not None and not op.batchable:
             _rowwise(op, g, res, params, in_ids, reach, shapes, batch, cot)

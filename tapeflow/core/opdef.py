@@ -165,6 +165,9 @@ class OpDef:
         # Whether the VJP rules accept a cotangent with an extra leading (batch)
         # axis unchanged; Jacobians then push all rows through in one call.
         self.batchable = False
+        # Whether the VJP is the cotangent itself (Identity, ReadVariableOp: declared with
+        # declare.passthrough): the backward walk passes it on without calling a rule.
+        self.passes_through = False
         # Filled by set_rules().
         self.residual_names: tuple[str, ...] = ()
         self.saves_inputs = False

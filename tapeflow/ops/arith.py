@@ -36,6 +36,7 @@ from tapeflow.ops.declare import (
     elementwise,
     linear,
     nondiff,
+    passthrough,
 )
 from tapeflow.ops.samples import binary, ints, rand, unary
 
@@ -80,7 +81,7 @@ def stop_gradient(input: Any, name: str | None = None) -> Tensor:
     return stop_gradient_op(input)
 
 
-identity = linear("Identity", lambda xp, input: input, lambda g: g,  # d x = dx
+identity = linear("Identity", lambda xp, input: input, passthrough,  # d x = dx
                   samples=unary(), dtypes=ANY, reference=lambda x: x)
 
 # -- products and quotients ---------------------------------------------------

@@ -123,6 +123,18 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sam
     return _public(op)
 
 
+def passthrough(g: Any) -> Any:
+    """The transpose of an op whose value is its input's (Identity, ReadVariableOp): the
+    cotangent itself.  An op declared with it is passed through by the backward walk
+    without a rule call (a Variable's every use is a read record).
+
+    >>> from tapeflow.ops.declare import passthrough
+    >>> passthrough(3.0)
+    3.0
+    """
+    return g
+
+
 def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[Sample],
            dtypes: Any = None, inputs: Sequence[str] | None = None, broadcasts: bool = False,
            params: bool = False, reference: Callable | None = None, n_out: int = 0,
@@ -156,6 +168,7 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
 
     op.set_rules(vjp_rules=transposes, jvp=jvp, jvp_names=names)
     op.batchable = batchable
+    op.passes_through = transposes == (passthrough,) and not broadcasts
     declare(op)
     return _public(op)
 

@@ -18,7 +18,7 @@ from tapeflow.core.errors import InvalidArgumentError, invalid_argument, shape_s
 from tapeflow.core.opdef import Sample
 from tapeflow.core.tensor import Tensor, convert_to_tensor
 from tapeflow.ops import arith
-from tapeflow.ops.declare import ANY, composite, defop, linear
+from tapeflow.ops.declare import ANY, composite, defop, linear, passthrough
 from tapeflow.ops.samples import composite_rand, rand
 
 __all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "concat",
@@ -494,7 +494,7 @@ slice_.__name__ = slice_.__qualname__ = "slice"  # tf.slice (the module keeps Py
 
 
 # -- the Variable read (recorded by the tape, never called directly) -----------------------
-READ_VARIABLE = linear("ReadVariableOp", lambda xp, resource: resource, lambda g: g,
+READ_VARIABLE = linear("ReadVariableOp", lambda xp, resource: resource, passthrough,
                        batchable=True,
                        samples=[Sample(rand((2, 2)))], dtypes=ANY,
                        reference=lambda x: x).op
