@@ -74,23 +74,36 @@ def _forward(accs: list, op: Any, inputs: tuple, out: Any, params: Any) -> None:
     elif out._value.dtype not in _DIFFERENTIABLE:
         return
     nondiff = op.nondiff_inputs
+    pair = len(inputs) == 2 and not nondiff
     for k in range(len(accs)):
         tangents = accs[k]._tangents
-        ins = []
-        found = False
-        for i, x in enumerate(inputs):
-            t = None
-            if type(x) is Tensor and x._id and i not in nondiff:
-                t = tangents.get(x._id)
-                # TF: an integer primal keeps its tangent, its results get none.
-                if t is not None:
-                    if x._value.dtype in _DIFFERENTIABLE:
-                        found = True
-                    else:
-                        t = None
-            ins.append(t)
-        if not found:
-            continue
+        if pair:  # x * y, x + y ...: spelled out (no tangent is ever kept under id 0)
+            x, y = inputs
+            tx = tangents.get(x._id) if type(x) is Tensor else None
+            ty = tangents.get(y._id) if type(y) is Tensor else None
+            # TF: an integer primal keeps its tangent, its results get none.
+            if tx is not None and x._value.dtype not in _DIFFERENTIABLE:
+                tx = None
+            if ty is not None and y._value.dtype not in _DIFFERENTIABLE:
+                ty = None
+            if tx is None and ty is None:
+                continue
+            ins = [tx, ty]
+        else:
+            ins = []
+            found = False
+            for i, x in enumerate(inputs):
+                t = None
+                if type(x) is Tensor and i not in nondiff:
+                    t = tangents.get(x._id)
+                    if t is not None:
+                        if x._value.dtype in _DIFFERENTIABLE:
+                            found = True
+                        else:
+                            t = None
+                ins.append(t)
+            if not found:
+                continue
         result = _run_jvp(accs, k, op, ins, _tensors(inputs), out, params)
         if op.n_out:
             for o, t in zip(out, result if result is not None else ()):

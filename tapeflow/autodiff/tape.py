@@ -676,7 +676,8 @@ _observer_lock = threading.Lock()
 
 
 def _record_observed(op: Any, inputs: tuple, out: Any, params: Any) -> None:
-    record(op, inputs, out, params)
+    if _local.stack:  # forward mode's JVP ops run with no tape of this thread active
+        record(op, inputs, out, params)
     for observe in _op_observers:
         observe(op, inputs, out, params)
 
