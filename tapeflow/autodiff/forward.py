@@ -226,6 +226,13 @@ class ForwardAccumulator:
             self._watch(p, t)
 
     def _watch(self, primal: Any, tangent: Any) -> None:
+        if type(primal) is Tensor and type(tangent) is Tensor:
+            pv, tv = primal._value, tangent._value
+            if tv.dtype == pv.dtype and pv.dtype in _DIFFERENTIABLE and tv.shape == pv.shape:
+                # A floating Tensor and a tangent like it (hvp, jvp): the checks below
+                # pass; they cost ~1.5 us (DType and TensorShape objects).
+                self._tangents[_give_id(primal)] = tangent
+                return
         if isinstance(primal, Variable):
             key = primal._id
         elif isinstance(primal, Tensor):
@@ -285,6 +292,8 @@ class ForwardAccumulator:
         watched primal, has no tangent: None, or zeros with
         ``unconnected_gradients="zero"``.
         """
+        if type(primals) is Tensor and unconnected_gradients is UnconnectedGradients.NONE:
+            return self._tangents.get(primals._id)  # one Tensor: ~1.5 us less (no id is 0)
         unconnected = UnconnectedGradients(
             unconnected_gradients.value if isinstance(unconnected_gradients,
                                                       UnconnectedGradients)
