@@ -149,7 +149,14 @@ def record(op: Any, inputs: tuple, out: Any, params: dict | None) -> None:
                 return  # integer and bool results carry no gradient
             oid = out._id = next_id()
             shapes = None
-            if op.broadcasts:
+            if op.broadcasts and n == 2 and not op.core_ndim and type(x) is Tensor \
+                    and type(y) is Tensor:
+                # Elementwise x op y: broadcasting happened unless the two shapes are
+                # equal (then the output's is theirs).  One compare of two tuples.
+                xs, ys = x._value.shape, y._value.shape
+                if xs != ys:
+                    shapes = (xs, ys)
+            elif op.broadcasts:
                 # Keep input shapes only when broadcasting happened: the backward
                 # walk then sums the cotangent back (sum_to_shape).  Same ndim
                 # and size as the output means the same shape (for non-empty
