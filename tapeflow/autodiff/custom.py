@@ -65,6 +65,8 @@ class _CustomOp:
     batchable = False  # the user's rule sees one cotangent at a time (jacobian rows)
     saves_inputs = False
     nondiff_inputs: frozenset = frozenset()
+    records_simply = False  # several outputs: record's general path
+    passes_through = False
     vjp_rules = None
 
     def __init__(self, grad_fn: Callable, n_args: int, variables: list,

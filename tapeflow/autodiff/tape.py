@@ -121,11 +121,13 @@ def record(op: Any, inputs: tuple, out: Any, params: dict | None) -> None:
     so an unwatched input's 0 is never in a watched set.
     """
     stack = _local.stack
-    if not stack or not op.differentiable:
+    if not stack:
         return
     n = len(inputs)
-    if n > 2 or op.n_out or op.nondiff_inputs:
-        return _record_general(stack, op, inputs, out, params)
+    if n > 2 or not op.records_simply:  # one flag for three (see OpDef.records_simply)
+        if op.differentiable:
+            _record_general(stack, op, inputs, out, params)
+        return
     if n == 2:
         x, y = inputs
         a = x._id if type(x) is Tensor else 0

@@ -168,6 +168,9 @@ class OpDef:
         # Whether the VJP is the cotangent itself (Identity, ReadVariableOp: declared with
         # declare.passthrough): the backward walk passes it on without calling a rule.
         self.passes_through = False
+        # Differentiable, one output, every input differentiable: record's fast path
+        # (set by declare(), once the rest is final).
+        self.records_simply = False
         # Filled by set_rules().
         self.residual_names: tuple[str, ...] = ()
         self.saves_inputs = False
@@ -305,5 +308,7 @@ def declare(op: OpDef) -> OpDef:
         op.run = dispatch.unary_runner(op)
     else:
         op.run = dispatch.binary_runner(op)
+    # What record() asks of every op first, in one attribute (the others are final now).
+    op.records_simply = op.differentiable and not op.n_out and not op.nondiff_inputs
     REGISTRY.append(op)
     return op
