@@ -177,3 +177,19 @@ def test_diagonal_cotangent_stacks_take_the_scaling_path_with_gemm_values(side, 
     s = np.exp(wt @ x - (wt @ x).max())
     s /= s.sum()
     np.testing.assert_allclose(p, (np.diag(s) - np.outer(s, s)) @ wt, rtol=1e-10, atol=1e-13)
+
+
+def test_reads_and_identities_pass_batched_cotangents_through() -> None:
+    # The walk hands a read's or an identity's cotangent on without a rule call, the
+    # whole stack of Jacobian rows at once (Identity is not batchable: its rule ran row
+    # by row before); both ways must give the closed form d(v * id(x^2))/d(x, v).
+    x0, v0 = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    x, v = f64(x0), tf.Variable(v0)
+    with tf.GradientTape(persistent=True) as g:
+        g.watch(x)
+        y = tf.identity(x * x) * v
+    for pfor in (True, False):
+        np.testing.assert_allclose(g.jacobian(y, x, experimental_use_pfor=pfor).numpy(),
+                                   np.diag(2 * x0 * v0), rtol=1e-15)
+        np.testing.assert_allclose(g.jacobian(y, v, experimental_use_pfor=pfor).numpy(),
+                                   np.diag(x0 ** 2), rtol=1e-15)
