@@ -1,8 +1,8 @@
 """``tf.linalg``: linear algebra."""
 
+from tapeflow.core.lazy import lazy_names
 from tapeflow.ops.array import einsum, tensordot  # noqa: F401
 from tapeflow.ops.creation import eye  # noqa: F401
-from tapeflow.ops.eig import eig, eigvals, logm, sqrtm  # noqa: F401
 from tapeflow.ops.factor import (  # noqa: F401
     adjoint,
     band_part,
@@ -30,10 +30,15 @@ from tapeflow.ops.factor import (  # noqa: F401
     triangular_solve,
 )
 from tapeflow.ops.linalg import matmul  # noqa: F401
-from tapeflow.ops.lu import lu, lu_matrix_inverse, lu_reconstruct, lu_solve  # noqa: F401
-from tapeflow.ops.normalization import normalize  # noqa: F401
 from tapeflow.ops.scan import l2_normalize  # noqa: F401
 from tapeflow.ops.structure import matrix_transpose  # noqa: F401
-from tapeflow.ops.tensor_diag import matrix_rank, tensor_diag, tensor_diag_part  # noqa: F401
-from tapeflow.ops.tridiagonal import tridiagonal_solve  # noqa: F401
 from tapeflow.train.clip import global_norm  # noqa: F401
+
+# The rarer families load on first use (see tapeflow/core/lazy.py).
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    "tapeflow.ops.eig": ("eig", "eigvals", "logm", "sqrtm"),
+    "tapeflow.ops.lu": ("lu", "lu_matrix_inverse", "lu_reconstruct", "lu_solve"),
+    "tapeflow.ops.normalization": ("normalize",),
+    "tapeflow.ops.tensor_diag": ("matrix_rank", "tensor_diag", "tensor_diag_part"),
+    "tapeflow.ops.tridiagonal": ("tridiagonal_solve",),
+})

@@ -1,6 +1,7 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
 from tapeflow import math_special as special  # noqa: F401  (tf.math.special)
+from tapeflow.core.lazy import lazy_names
 from tapeflow.ops.arith import (  # noqa: F401
     add,
     conj,
@@ -40,7 +41,6 @@ from tapeflow.ops.arith import (  # noqa: F401
     tanh,
     truediv,
 )
-from tapeflow.ops.bessel import bessel_i0, bessel_i0e, bessel_i1, bessel_i1e  # noqa: F401
 from tapeflow.ops.complex_ops import abs, angle, imag, real  # noqa: F401
 from tapeflow.ops.counting import (  # noqa: F401
     bincount,
@@ -51,8 +51,6 @@ from tapeflow.ops.counting import (  # noqa: F401
     is_strictly_increasing,
 )
 from tapeflow.ops.cumulative_logsumexp import cumulative_logsumexp  # noqa: F401
-from tapeflow.ops.erf_inverse import erfcinv, erfinv, ndtri  # noqa: F401
-from tapeflow.ops.gamma_beta import betainc, igamma, igammac, lbeta, zeta  # noqa: F401
 from tapeflow.ops.losses import log_softmax  # noqa: F401
 from tapeflow.ops.nextafter import nextafter  # noqa: F401
 from tapeflow.ops.nn import softmax  # noqa: F401
@@ -76,19 +74,6 @@ from tapeflow.ops.scan import (  # noqa: F401
     reduce_std,
     reduce_variance,
     zero_fraction,
-)
-from tapeflow.ops.segment import (  # noqa: F401
-    segment_max,
-    segment_mean,
-    segment_min,
-    segment_prod,
-    segment_sum,
-    unsorted_segment_max,
-    unsorted_segment_mean,
-    unsorted_segment_min,
-    unsorted_segment_prod,
-    unsorted_segment_sqrt_n,
-    unsorted_segment_sum,
 )
 from tapeflow.ops.special import (  # noqa: F401
     acos,
@@ -127,3 +112,14 @@ from tapeflow.ops.special import (  # noqa: F401
 from tapeflow.ops.sums import accumulate_n, polyval  # noqa: F401
 
 mod = floormod
+
+# The rarer families load on first use (see tapeflow/core/lazy.py).
+__getattr__, __dir__ = lazy_names(__name__, globals(), {
+    "tapeflow.ops.bessel": ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e"),
+    "tapeflow.ops.erf_inverse": ("erfcinv", "erfinv", "ndtri"),
+    "tapeflow.ops.gamma_beta": ("betainc", "igamma", "igammac", "lbeta", "zeta"),
+    "tapeflow.ops.segment": ("segment_max", "segment_mean", "segment_min", "segment_prod",
+                             "segment_sum", "unsorted_segment_max", "unsorted_segment_mean",
+                             "unsorted_segment_min", "unsorted_segment_prod",
+                             "unsorted_segment_sqrt_n", "unsorted_segment_sum"),
+})

@@ -20,6 +20,9 @@ import pytest
 import tapeflow as tf
 from tapeflow.core.opdef import REGISTRY, OpDef, Sample
 from tapeflow.core.tensor import Tensor
+from tapeflow.ops import load_all
+
+load_all()  # every family declared: the registry cases below walk them all
 
 STEP = 1e-6  # central differences in float64: error ~ STEP^2 + 1e-16 / STEP
 

@@ -33,7 +33,7 @@ import pytest
 import tapeflow as tf
 from tapeflow.core.opdef import COMPOSITES, REGISTRY, Composite, OpDef, Sample
 from tapeflow.core.tensor import Tensor
-from tapeflow.ops import arith
+from tapeflow.ops import arith, load_all
 
 # Ops with kinks: their second derivative is zero almost everywhere and
 # undefined at the kinks, so the second-order check is skipped for them only.
@@ -49,6 +49,7 @@ STEP, RTOL, ATOL = 1e-6, 1e-5, 1e-7
 # size of the terms of the inner products.
 AGREE_RTOL = 1e-10
 
+load_all()  # the rarer families load on first use otherwise (tapeflow/core/lazy.py)
 OPS = {op.name: op for op in REGISTRY}
 CASES = [pytest.param(op, sample, id=f"{op.name}-{i}")
          for op in REGISTRY for i, sample in enumerate(op.samples)]

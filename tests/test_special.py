@@ -319,6 +319,8 @@ def _cases() -> list:
     if ORACLE:
         return []
     from tapeflow.core.opdef import REGISTRY
+    from tapeflow.ops import load_all
+    load_all()  # the special functions' families load on first use otherwise
     return [pytest.param(op, s, id=f"{op.name}-{i}") for op in REGISTRY
             if op.name in SPECIAL_OPS for i, s in enumerate(op.samples) if s.grad]
 
@@ -326,6 +328,8 @@ def _cases() -> list:
 @tapeflow_only
 def test_every_special_op_is_registered_with_samples() -> None:
     from tapeflow.core.opdef import REGISTRY
+    from tapeflow.ops import load_all
+    load_all()
     names = {op.name for op in REGISTRY if op.samples}
     assert set(SPECIAL_OPS) | {"Floor", "Ceil", "Round", "IsNan", "IsInf", "IsFinite"} <= names
 

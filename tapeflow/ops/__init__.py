@@ -1,16 +1,19 @@
-"""Op declarations by family. Importing this package declares every op.
+"""Op declarations by family. Importing this package declares the common families.
 
-Each module imports what it builds on, so the order here does not matter;
-the list only makes sure that every family is declared (the table test walks
-the registry they fill).
+Each module imports what it builds on, so the order here does not matter.  The
+rarer families (convolutions, pooling, segment reductions, special functions,
+decompositions ...) are declared when their TF names are first used (see
+tapeflow/core/lazy.py); ``load_all()`` declares every family, for whatever walks
+the whole registry (the table test).
 """
 
+import importlib
+import pkgutil
+
 from tapeflow.ops import (  # noqa: F401
-    activations,
     arith,
     array,
     complex_ops,
-    conv,
     creation,
     factor,
     linalg,
@@ -18,12 +21,23 @@ from tapeflow.ops import (  # noqa: F401
     nn,
     numpy_api,
     operators,
-    pool,
     random,
     ranking,
     reduction,
     scan,
-    segment,
     shape_ops,
     special,
 )
+
+
+def load_all() -> None:
+    """Import every op module, so that ``REGISTRY`` and ``COMPOSITES`` hold every op.
+
+    >>> from tapeflow.core.opdef import REGISTRY
+    >>> from tapeflow.ops import load_all
+    >>> load_all()
+    >>> "Conv2D" in {op.name for op in REGISTRY}
+    True
+    """
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
