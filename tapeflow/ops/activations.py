@@ -54,7 +54,7 @@ relu6 = elementwise("Relu6", lambda xp, features: xp.clip(features, 0, 6).astype
                     # d relu6 = 1 on (0, 6); 0 at both kinks (TF's Relu6Grad)
                     lambda features: _mask(arith.logical_and(greater(features, 0),
                                                              less(features, 6)), features),
-                    samples=unary(-2.0, 8.0, kinks=(0.0, 6.0)), dtypes=REAL,
+                    samples=lambda: unary(-2.0, 8.0, kinks=(0.0, 6.0)), dtypes=REAL,
                     reference=lambda x: np.minimum(np.maximum(x, 0), 6))
 relu6.__doc__ = """min(max(features, 0), 6).
 
@@ -67,7 +67,7 @@ elu = elementwise("Elu", lambda xp, features: xp.where(
                       features > 0, features, xp.expm1(xp.minimum(features, 0))),
                   # d elu = 1 for x >= 0, e^x = elu(x) + 1 below (TF's EluGrad)
                   lambda out: where(less(out, 0), out + 1, arith.ones_like(out)),
-                  samples=unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
+                  samples=lambda: unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
                   reference=lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))))
 elu.__doc__ = """features if features > 0, else exp(features) - 1.
 
@@ -83,7 +83,7 @@ selu = elementwise("Selu", lambda xp, features: _SELU_SCALE * xp.where(
                    # d selu = scale for x >= 0, scale alpha e^x = selu(x) + scale alpha below
                    lambda out: where(less(out, 0), out + _SELU_SCALE * _SELU_ALPHA,
                                      arith.ones_like(out) * _SELU_SCALE),
-                   samples=unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
+                   samples=lambda: unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
                    reference=lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(
                        np.minimum(x, 0))))
 selu.__doc__ = """scale * (features if features > 0 else alpha * (exp(features) - 1)).
@@ -94,8 +94,8 @@ array([0.       , 1.050701 ], dtype=float32)
 """
 
 
-@defop("LeakyRelu", samples=[Sample(away_from(rand((2, 3)), (0.0,)), params={"alpha": 0.2}),
-                             Sample(away_from(rand((4,)), (0.0,)), params={"alpha": 1.5})],
+@defop("LeakyRelu", samples=lambda: [Sample(away_from(rand((2, 3)), (0.0,)), params={"alpha": 0.2}),
+                                     Sample(away_from(rand((4,)), (0.0,)), params={"alpha": 1.5})],
        dtypes=REAL_FLOAT, reference=lambda x, alpha: np.where(x > 0, x, alpha * x))
 class _LeakyRelu:
     def fwd(xp, features, *, alpha):
@@ -157,8 +157,8 @@ def _gelu_reference(x: Any, approximate: bool) -> Any:
     return x * ndtr(x * _SQRT_HALF * math.sqrt(2.0))
 
 
-@defop("Gelu", samples=[Sample(rand((2, 3), -3.0, 3.0), params={"approximate": False}),
-                        Sample(rand((5,), -3.0, 3.0), params={"approximate": True})],
+@defop("Gelu", samples=lambda: [Sample(rand((2, 3), -3.0, 3.0), params={"approximate": False}),
+                                Sample(rand((5,), -3.0, 3.0), params={"approximate": True})],
        dtypes=REAL_FLOAT, reference=_gelu_reference)
 class _Gelu:
     fwd = _gelu_fwd
@@ -199,9 +199,9 @@ def _swish_beta_slope(features: Tensor, beta: Any) -> Tensor:  # d/db = x^2 s (1
 
 
 _swish = elementwise("Swish", _swish_fwd, (_swish_slope, _swish_beta_slope),
-                     samples=[Sample(rand((2, 3)), np.array(1.0)),
-                              Sample(rand((4,)), np.array(0.7)),
-                              Sample(rand((2, 3)), rand((3,), 0.5, 2.0))],
+                     samples=lambda: [Sample(rand((2, 3)), np.array(1.0)),
+                                      Sample(rand((4,)), np.array(0.7)),
+                                      Sample(rand((2, 3)), rand((3,), 0.5, 2.0))],
                      dtypes=REAL_FLOAT, reference=lambda x, b: x / (1 + np.exp(-b * x)))
 
 
@@ -249,16 +249,16 @@ def _bias_grad_transpose(g: Tensor, out_backprop_shape: tuple, *, data_format: s
 
 _bias_add_grad = linear(
     "BiasAddGrad", _bias_grad_fwd, _bias_grad_transpose, params=True, dtypes=NUMERIC,
-    samples=[Sample(rand((2, 3, 4)), params={"data_format": "NHWC"}),
-             Sample(rand((2, 3, 4, 2)), params={"data_format": "NCHW"})],
+    samples=lambda: [Sample(rand((2, 3, 4)), params={"data_format": "NHWC"}),
+                     Sample(rand((2, 3, 4, 2)), params={"data_format": "NCHW"})],
     reference=lambda g, data_format: _bias_grad_fwd(np, g, data_format=data_format))
 _bias_add = linear(
     "BiasAdd", _bias_add_fwd,
     (lambda g: g,  # d(value + bias) = dvalue + dbias broadcast over the channel axis
      lambda g, *, data_format: _bias_add_grad(g, data_format=data_format)),
     params=True, dtypes=NUMERIC,
-    samples=[Sample(rand((2, 4)), rand((4,)), params={"data_format": "NHWC"}),
-             Sample(rand((2, 3, 2, 2)), rand((3,)), params={"data_format": "NCHW"})],
+    samples=lambda: [Sample(rand((2, 4)), rand((4,)), params={"data_format": "NHWC"}),
+                     Sample(rand((2, 3, 2, 2)), rand((3,)), params={"data_format": "NCHW"})],
     reference=lambda v, b, data_format: _bias_add_fwd(np, v, b, data_format=data_format))
 
 
@@ -350,8 +350,9 @@ def _moments_reference(x: Any, axes: Any, keepdims: bool = False) -> tuple:
 
 # The table checks the first output (the mean); tests/test_nn_ops.py the variance,
 # whose second derivatives hold the mean constant, as TF's.
-@composite(samples=[Sample(composite_rand((4, 3)), params={"axes": [0]}),
-                    Sample(composite_rand((2, 3, 2)), params={"axes": [0, 2], "keepdims": True})],
+@composite(samples=lambda:
+               [Sample(composite_rand((4, 3)), params={"axes": [0]}),
+                Sample(composite_rand((2, 3, 2)), params={"axes": [0, 2], "keepdims": True})],
            reference=_moments_reference,
            smooth=False)  # TF's stop_gradient(mean) in the variance: second order by design
 def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
@@ -390,11 +391,12 @@ def _batch_norm_reference(x: Any, mean: Any, variance: Any, offset: Any = None,
     return (y if scale is None else y * scale) + (0.0 if offset is None else offset)
 
 
-@composite(samples=[Sample(composite_rand((2, 3)), composite_rand((3,)),
-                           composite_rand((3,), 0.5, 2.0), composite_rand((3,)),
-                           composite_rand((3,)), params={"variance_epsilon": 1e-3}),
-                    Sample(composite_rand((4,)), composite_rand(()), composite_rand((), 0.5, 2.0),
-                           params={"offset": None, "scale": None, "variance_epsilon": 0.1})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3)), composite_rand((3,)),
+                       composite_rand((3,), 0.5, 2.0), composite_rand((3,)),
+                       composite_rand((3,)), params={"variance_epsilon": 1e-3}),
+                Sample(composite_rand((4,)), composite_rand(()), composite_rand((), 0.5, 2.0),
+                       params={"offset": None, "scale": None, "variance_epsilon": 0.1})],
            reference=_batch_norm_reference)
 def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any,
                         variance_epsilon: float, name: str | None = None) -> Tensor:
@@ -436,9 +438,9 @@ def _embedding_reference(params: Any, ids: Any, max_norm: float | None = None) -
 
 
 # max_norm: the rows' norms are 0.81, 3.08 and 1.52, away from the clip at 2.
-@composite(samples=[Sample(composite_rand((4, 3)), np.array([[1, 3], [1, 0]], np.int32)),
-                    Sample(np.array([[0.5, -0.6, 0.2], [1.5, 2.0, -1.8], [-1.0, 0.7, 0.9]]),
-                           np.array([2, 0, 1, 1], np.int64), params={"max_norm": 2.0})],
+@composite(samples=lambda: [Sample(composite_rand((4, 3)), np.array([[1, 3], [1, 0]], np.int32)),
+                            Sample(np.array([[0.5, -0.6, 0.2], [1.5, 2.0, -1.8], [-1.0, 0.7, 0.9]]),
+                                   np.array([2, 0, 1, 1], np.int64), params={"max_norm": 2.0})],
            reference=_embedding_reference, smooth=False)
 def embedding_lookup(params: Any, ids: Any, max_norm: float | None = None,
                      name: str | None = None) -> Tensor:

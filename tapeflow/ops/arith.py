@@ -51,19 +51,20 @@ __all__ = [
 
 # -- linear -------------------------------------------------------------------
 add = linear("AddV2", operator.add, (lambda g: g, lambda g: g),  # d(x+y) = dx + dy
-             samples=binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
+             samples=lambda:
+                 binary() + [Sample(rand((2, 3)), rand((4,)), raises=InvalidArgumentError)],
              dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"), reference=np.add)
 add.op.hint_second = True  # TF's _add_dispatch: the second operand gets a dtype hint
 subtract = linear("Sub", operator.sub, (lambda g: g, lambda g: negative(g)),  # d(x-y) = dx - dy
-                  samples=binary(), dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
+                  samples=binary, dtypes=NUMERIC, broadcasts=True, inputs=("x", "y"),
                   batchable=True, reference=np.subtract)
 # TF's Neg takes no unsigned integers (NumPy would wrap them).
 negative = linear("Neg", "negative", lambda g: negative(g),  # d(-x) = -dx
-                  samples=unary(), dtypes=FLOAT + ("int8", "int16", "int32", "int64"),
+                  samples=unary, dtypes=FLOAT + ("int8", "int16", "int32", "int64"),
                   inputs=("x",), batchable=True)
 conj = linear("Conj", "conjugate", lambda g: conj(g),  # d conj(x) = conj(dx)
-              samples=unary(), dtypes=NUMERIC, inputs=("x",), batchable=True)
-stop_gradient_op = nondiff("StopGradient", lambda xp, input: input, samples=unary(), dtypes=ANY,
+              samples=unary, dtypes=NUMERIC, inputs=("x",), batchable=True)
+stop_gradient_op = nondiff("StopGradient", lambda xp, input: input, samples=unary, dtypes=ANY,
                            n_in=1, reference=lambda x: x)  # the value; tapes see a constant
 
 
@@ -82,16 +83,16 @@ def stop_gradient(input: Any, name: str | None = None) -> Tensor:
 
 
 identity = linear("Identity", lambda xp, input: input, passthrough,  # d x = dx
-                  samples=unary(), dtypes=ANY, reference=lambda x: x)
+                  samples=unary, dtypes=ANY, reference=lambda x: x)
 
 # -- products and quotients ---------------------------------------------------
 multiply = elementwise("Mul", operator.mul,
                        (lambda x, y: y, lambda x, y: x),  # d(xy) = y dx + x dy
-                       samples=binary(), dtypes=NUMERIC, reference=np.multiply)
+                       samples=binary, dtypes=NUMERIC, reference=np.multiply)
 realdiv = elementwise("RealDiv", operator.truediv,
                       (lambda y: reciprocal(y),  # d(x/y)/dx = 1/y
                        lambda y, out: negative(out / y)),  # d(x/y)/dy = -x/y^2 = -out/y
-                      samples=binary(low2=0.5, high2=2.0), dtypes=FLOAT, inputs=("x", "y"),
+                      samples=lambda: binary(low2=0.5, high2=2.0), dtypes=FLOAT, inputs=("x", "y"),
                       reference=np.true_divide)
 
 
@@ -106,7 +107,7 @@ def _log_or_zero(x: Any) -> Any:
 pow = elementwise("Pow", "power",  # noqa: A001 - TF's name
                   (lambda x, y: y * pow(x, y - 1),  # d(x^y)/dx = y x^(y-1)
                    lambda x, out: out * _log_or_zero(x)),  # d(x^y)/dy = x^y log x
-                  samples=binary(low=0.5, high=2.0), dtypes=NUMERIC)
+                  samples=lambda: binary(low=0.5, high=2.0), dtypes=NUMERIC)
 
 
 def _by_nonzero(name: str, ufunc: Any) -> Any:
@@ -125,10 +126,10 @@ floormod = elementwise("FloorMod", _by_nonzero("FloorMod", np.mod),
                        # d(x mod y)/dx = 1, shaped like the output (x may broadcast)
                        (lambda out: ones_like(out),
                         lambda x, y: negative(floordiv(x, y))),  # d/dy = -floor(x/y)
-                       samples=binary(0.3, 0.7, low2=1.0, high2=1.9), dtypes=REAL,
+                       samples=lambda: binary(0.3, 0.7, low2=1.0, high2=1.9), dtypes=REAL,
                        reference=np.mod)
 floordiv = nondiff("FloorDiv", _by_nonzero("FloorDiv", np.floor_divide),
-                  samples=binary(low2=0.5), dtypes=REAL, reference=np.floor_divide)
+                  samples=lambda: binary(low2=0.5), dtypes=REAL, reference=np.floor_divide)
 
 
 # -- C-style division: the quotient truncated towards zero, the remainder takes x's sign --
@@ -183,8 +184,8 @@ truncatediv.__doc__ = """``x / y`` truncated towards zero (C's integer division)
 """
 truncatemod = nondiff("TruncateMod", _truncated(
     "TruncateMod", lambda xp, x, y: xp.fmod(x, y), lambda xp, x, y: xp.fmod(x, y), ("float16",)),
-    samples=_signs[:2] + _signs[3:], dtypes=("int32", "int64", "float16", "float32", "float64"),
-    reference=np.fmod)
+    samples=lambda: _signs[:2] + _signs[3:],
+    dtypes=("int32", "int64", "float16", "float32", "float64"), reference=np.fmod)
 truncatemod.__doc__ = """The remainder of ``truncatediv`` (C's ``%``: the sign of x); no gradient.
 
 >>> import tapeflow as tf
@@ -254,34 +255,34 @@ def _read(x: Any) -> Any:
 
 # -- unary math ----------------------------------------------------------------
 abs = elementwise("Abs", "absolute", lambda x: sign(x),  # noqa: A001  d|x| = sign(x), 0 at 0
-                  samples=unary(kinks=(0.0,)), dtypes=REAL)
+                  samples=lambda: unary(kinks=(0.0,)), dtypes=REAL)
 sign = elementwise("Sign", "sign", lambda x: zeros_like(x),  # d sign(x) = 0 (TF: zeros)
-                   samples=unary(kinks=(0.0,)), dtypes=REAL + ("complex64", "complex128"))
+                   samples=lambda: unary(kinks=(0.0,)), dtypes=REAL + ("complex64", "complex128"))
 square = elementwise("Square", "square", lambda x: 2 * x,  # d x^2 = 2x
-                     samples=unary(), dtypes=NUMERIC)
+                     samples=unary, dtypes=NUMERIC)
 sqrt = elementwise("Sqrt", "sqrt", lambda out: 0.5 / out,  # d sqrt(x) = 1/(2 sqrt(x))
-                   samples=unary(0.2, 3.0), dtypes=FLOAT, zero_cotangent=True)
+                   samples=lambda: unary(0.2, 3.0), dtypes=FLOAT, zero_cotangent=True)
 rsqrt = elementwise("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                     lambda out: -0.5 * out * out * out,  # d x^-1/2 = -x^-3/2 / 2
-                    samples=unary(0.2, 3.0), dtypes=FLOAT, reference=lambda x: x ** -0.5,
+                    samples=lambda: unary(0.2, 3.0), dtypes=FLOAT, reference=lambda x: x ** -0.5,
                     zero_cotangent=True)
 reciprocal = elementwise("Reciprocal", "reciprocal",
                          lambda out: negative(out * out),  # d(1/x) = -1/x^2
-                         samples=unary(0.3, 2.0), dtypes=FLOAT, zero_cotangent=True)
-exp = elementwise("Exp", "exp", lambda out: out, samples=unary(), dtypes=FLOAT)  # d e^x = e^x
+                         samples=lambda: unary(0.3, 2.0), dtypes=FLOAT, zero_cotangent=True)
+exp = elementwise("Exp", "exp", lambda out: out, samples=unary, dtypes=FLOAT)  # d e^x = e^x
 log = elementwise("Log", "log", lambda x: reciprocal(x),  # d log x = 1/x
-                  samples=unary(0.2, 3.0), dtypes=FLOAT)
+                  samples=lambda: unary(0.2, 3.0), dtypes=FLOAT)
 log1p = elementwise("Log1p", "log1p", lambda x: reciprocal(1 + x),  # d log(1+x) = 1/(1+x)
-                    samples=unary(-0.5, 2.0), dtypes=FLOAT)
+                    samples=lambda: unary(-0.5, 2.0), dtypes=FLOAT)
 expm1 = elementwise("Expm1", "expm1", lambda out: out + 1,  # d(e^x - 1) = e^x
-                    samples=unary(), dtypes=FLOAT)
-sin = elementwise("Sin", "sin", lambda x: cos(x), samples=unary(), dtypes=FLOAT)  # d sin = cos
+                    samples=unary, dtypes=FLOAT)
+sin = elementwise("Sin", "sin", lambda x: cos(x), samples=unary, dtypes=FLOAT)  # d sin = cos
 cos = elementwise("Cos", "cos", lambda x: negative(sin(x)),  # d cos = -sin
-                  samples=unary(), dtypes=FLOAT)
+                  samples=unary, dtypes=FLOAT)
 tan = elementwise("Tan", "tan", lambda out: 1 + out * out,  # d tan = 1 + tan^2
-                  samples=unary(-1.2, 1.2), dtypes=FLOAT)
+                  samples=lambda: unary(-1.2, 1.2), dtypes=FLOAT)
 tanh = elementwise("Tanh", "tanh", lambda out: 1 - out * out,  # d tanh = 1 - tanh^2
-                   samples=unary(), dtypes=FLOAT)
+                   samples=unary, dtypes=FLOAT)
 
 
 def _sigmoid(xp: Any, x: Any) -> Any:
@@ -291,7 +292,7 @@ def _sigmoid(xp: Any, x: Any) -> Any:
 
 
 sigmoid = elementwise("Sigmoid", _sigmoid, lambda out: out * (1 - out),  # s' = s(1-s)
-                      samples=unary(-4.0, 4.0), dtypes=FLOAT,
+                      samples=lambda: unary(-4.0, 4.0), dtypes=FLOAT,
                       reference=lambda x: 1 / (1 + np.exp(-x)))
 
 
@@ -303,11 +304,11 @@ def _mask(m: Tensor, like: Tensor) -> Tensor:
 maximum = elementwise("Maximum", "maximum",
                       (lambda x, y: _mask(greater_equal(x, y), x),  # 1 where x >= y
                        lambda x, y: _mask(less(x, y), x)),  # 1 where x < y
-                      samples=binary(apart=True), dtypes=REAL)
+                      samples=lambda: binary(apart=True), dtypes=REAL)
 minimum = elementwise("Minimum", "minimum",
                       (lambda x, y: _mask(less_equal(x, y), x),  # 1 where x <= y
                        lambda x, y: _mask(greater(x, y), x)),  # 1 where x > y
-                      samples=binary(apart=True), dtypes=REAL)
+                      samples=lambda: binary(apart=True), dtypes=REAL)
 
 # -- comparisons and logic (no gradient) ------------------------------------------
 _cmp = binary()
@@ -321,13 +322,13 @@ _bools = [Sample(rand((2, 3)) > 0, rand((3,)) > 0), Sample(rand((4,)) > 0, rand(
 logical_and = nondiff("LogicalAnd", "logical_and", samples=_bools, dtypes=BOOL)
 logical_or = nondiff("LogicalOr", "logical_or", samples=_bools, dtypes=BOOL)
 logical_xor = nondiff("LogicalXor", "logical_xor", samples=_bools, dtypes=BOOL)
-logical_not = nondiff("LogicalNot", "logical_not", samples=[Sample(rand((3,)) > 0)],
+logical_not = nondiff("LogicalNot", "logical_not", samples=lambda: [Sample(rand((3,)) > 0)],
                       dtypes=BOOL, n_in=1)
-bitwise_and = nondiff("BitwiseAnd", "bitwise_and", samples=[Sample(*ints((3,), (3,)))],
+bitwise_and = nondiff("BitwiseAnd", "bitwise_and", samples=lambda: [Sample(*ints((3,), (3,)))],
                       dtypes=INTEGER + BOOL)
-bitwise_or = nondiff("BitwiseOr", "bitwise_or", samples=[Sample(*ints((3,), (3,)))],
+bitwise_or = nondiff("BitwiseOr", "bitwise_or", samples=lambda: [Sample(*ints((3,), (3,)))],
                      dtypes=INTEGER + BOOL)
-bitwise_xor = nondiff("BitwiseXor", "bitwise_xor", samples=[Sample(*ints((3,), (3,)))],
+bitwise_xor = nondiff("BitwiseXor", "bitwise_xor", samples=lambda: [Sample(*ints((3,), (3,)))],
                       dtypes=INTEGER + BOOL)
 
 
@@ -341,8 +342,8 @@ select = linear(
     (None,
      lambda g, condition: where(condition, g, zeros_like(g)),  # dx flows where condition
      lambda g, condition: where(condition, zeros_like(g), g)),  # dy flows elsewhere
-    samples=[Sample(rand((2, 3)) > 0, rand((2, 3)), rand((2, 3))),
-             Sample(rand((3,)) > 0, rand((2, 3)), rand(()))],
+    samples=lambda: [Sample(rand((2, 3)) > 0, rand((2, 3)), rand((2, 3))),
+                     Sample(rand((3,)) > 0, rand((2, 3)), rand(()))],
     broadcasts=True, same_dtype=False, reference=np.where, batchable=True)
 
 
@@ -376,8 +377,8 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
 
 # -- dtype changes ----------------------------------------------------------------------
-@defop("Cast", samples=[Sample(rand((2, 3)), params={"DstT": np.dtype(np.float32)}),
-                        Sample(rand((3,)), params={"DstT": np.dtype(np.float64)})],
+@defop("Cast", samples=lambda: [Sample(rand((2, 3)), params={"DstT": np.dtype(np.float32)}),
+                                Sample(rand((3,)), params={"DstT": np.dtype(np.float64)})],
        dtypes=ANY, reference=lambda x, DstT: x.astype(DstT))
 class _Cast:
     def fwd(xp, x, *, DstT):

@@ -86,8 +86,8 @@ def _unpack_transpose(g, value_shape, value_dtype, *, num, axis):  # d unstack =
 
 _unpack = linear("Unpack", lambda xp, value, *, num, axis: tuple(xp.moveaxis(value, axis, 0)),
                  _unpack_transpose, params=True, dtypes=ANY, n_out=1,
-                 samples=[Sample(rand((2, 3)), params={"num": 3, "axis": 1}),
-                          Sample(rand((3, 2)), params={"num": 3, "axis": 0})],
+                 samples=lambda: [Sample(rand((2, 3)), params={"num": 3, "axis": 1}),
+                                  Sample(rand((3, 2)), params={"num": 3, "axis": 0})],
                  reference=lambda x, num, axis: tuple(np.moveaxis(x, axis, 0)))
 
 
@@ -127,14 +127,14 @@ _split = linear(
     lambda g, value_shape, value_dtype, *, num_split, axis: _split_transpose(
         g, value_shape, value_dtype, (value_shape[axis] // num_split,) * num_split, axis),
     params=True, dtypes=ANY, n_out=1,
-    samples=[Sample(rand((2, 6)), params={"num_split": 3, "axis": 1})],
+    samples=lambda: [Sample(rand((2, 6)), params={"num_split": 3, "axis": 1})],
     reference=lambda x, num_split, axis: tuple(np.split(x, num_split, axis)))
 _splitv = linear(
     "SplitV", lambda xp, value, *, size_splits, axis: _split_fwd(xp, value, size_splits, axis),
     lambda g, value_shape, value_dtype, *, size_splits, axis: _split_transpose(
         g, value_shape, value_dtype, size_splits, axis),
     params=True, dtypes=ANY, n_out=1,
-    samples=[Sample(rand((4, 3)), params={"size_splits": (1, 0, 3), "axis": 0})],
+    samples=lambda: [Sample(rand((4, 3)), params={"size_splits": (1, 0, 3), "axis": 0})],
     reference=lambda x, size_splits, axis: tuple(np.split(x, np.cumsum(size_splits)[:-1],
                                                           axis)))
 
@@ -196,9 +196,9 @@ def _tile_transpose(g, input_shape, *, multiples):  # d tile = sum over the copi
 
 _tile = linear("Tile", lambda xp, input, *, multiples: xp.tile(input, multiples),
                _tile_transpose, params=True, dtypes=ANY,
-               samples=[Sample(rand((2, 3)), params={"multiples": (2, 3)}),
-                        Sample(rand((3,)), params={"multiples": (1,)}),
-                        Sample(rand((1, 2)), params={"multiples": (3, 0)})],
+               samples=lambda: [Sample(rand((2, 3)), params={"multiples": (2, 3)}),
+                                Sample(rand((3,)), params={"multiples": (1,)}),
+                                Sample(rand((1, 2)), params={"multiples": (3, 0)})],
                reference=lambda x, multiples: np.tile(x, multiples))
 
 
@@ -222,9 +222,10 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
     return _tile(x, multiples=tuple(mult))
 
 
-@composite(samples=[Sample(composite_rand((2, 3)), params={"repeats": 2, "axis": 0}),
-                    Sample(composite_rand((2, 3)), params={"repeats": [2, 0, 1], "axis": 1}),
-                    Sample(composite_rand((2, 2)), params={"repeats": 3})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3)), params={"repeats": 2, "axis": 0}),
+                Sample(composite_rand((2, 3)), params={"repeats": [2, 0, 1], "axis": 1}),
+                Sample(composite_rand((2, 2)), params={"repeats": 3})],
            reference=lambda x, repeats, axis=None: np.repeat(x, repeats, axis))
 def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None = None) -> Tensor:
     """Repeat each element (each slice along ``axis``) ``repeats`` times.
@@ -276,8 +277,8 @@ _pad = linear("Pad", lambda xp, input, *, paddings: xp.pad(input, paddings),
               samples=_pad_samples, reference=lambda x, paddings: np.pad(x, paddings))
 
 
-@defop("PadV2", samples=[Sample(s.args[0], np.array(0.5), params=s.params)
-                         for s in _pad_samples], dtypes=ANY,
+@defop("PadV2", samples=lambda: [Sample(s.args[0], np.array(0.5), params=s.params)
+                                 for s in _pad_samples], dtypes=ANY,
        reference=lambda x, c, paddings: np.pad(x, paddings, constant_values=c))
 class _PadV2:
     def fwd(xp, input, constant_values, *, paddings):
@@ -315,15 +316,16 @@ _mirror_pad = linear(
     "MirrorPad", lambda xp, input, *, paddings, mode: xp.pad(input, paddings, mode=mode.lower()),
     lambda g, *, paddings, mode: _mirror_pad_grad(g, paddings=paddings, mode=mode),
     params=True, dtypes=ANY,
-    samples=[Sample(rand((2, 3)), params={"paddings": ((1, 1), (2, 2)), "mode": "REFLECT"}),
-             Sample(rand((2, 3)), params={"paddings": ((2, 1), (3, 3)), "mode": "SYMMETRIC"})],
+    samples=lambda:
+        [Sample(rand((2, 3)), params={"paddings": ((1, 1), (2, 2)), "mode": "REFLECT"}),
+         Sample(rand((2, 3)), params={"paddings": ((2, 1), (3, 3)), "mode": "SYMMETRIC"})],
     reference=lambda x, paddings, mode: np.pad(x, paddings, mode=mode.lower()))
 _mirror_pad_grad = linear(
     "MirrorPadGrad", _mirror_grad_fwd,
     lambda g, *, paddings, mode: _mirror_pad(g, paddings=paddings, mode=mode),
     params=True, dtypes=ANY, reference=_mirror_grad_reference,
-    samples=[Sample(rand((4, 7)), params={"paddings": ((1, 1), (2, 2)), "mode": "REFLECT"}),
-             Sample(rand((5,)), params={"paddings": ((2, 1),), "mode": "SYMMETRIC"})])
+    samples=lambda: [Sample(rand((4, 7)), params={"paddings": ((1, 1), (2, 2)), "mode": "REFLECT"}),
+                     Sample(rand((5,)), params={"paddings": ((2, 1),), "mode": "SYMMETRIC"})])
 
 
 def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any = 0,
@@ -379,8 +381,8 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
 _reverse = linear("ReverseV2", lambda xp, tensor, *, axis: xp.flip(tensor, axis),
                   lambda g, *, axis: _reverse(g, axis=axis),  # its own transpose
                   params=True, dtypes=ANY,
-                  samples=[Sample(rand((2, 3)), params={"axis": (1,)}),
-                           Sample(rand((2, 3, 2)), params={"axis": (0, 2)})],
+                  samples=lambda: [Sample(rand((2, 3)), params={"axis": (1,)}),
+                                   Sample(rand((2, 3, 2)), params={"axis": (0, 2)})],
                   reference=lambda x, axis: np.flip(x, axis))
 
 
@@ -408,8 +410,8 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
 _roll = linear("Roll", lambda xp, input, *, shift, axis: xp.roll(input, shift, axis),
                lambda g, *, shift, axis: _roll(g, shift=tuple(-s for s in shift), axis=axis),
                params=True, dtypes=ANY,
-               samples=[Sample(rand((2, 3)), params={"shift": (1, -1), "axis": (0, 1)}),
-                        Sample(rand((5,)), params={"shift": (7,), "axis": (0,)})],
+               samples=lambda: [Sample(rand((2, 3)), params={"shift": (1, -1), "axis": (0, 1)}),
+                                Sample(rand((5,)), params={"shift": (7,), "axis": (0,)})],
                reference=lambda x, shift, axis: np.roll(x, shift, axis))
 
 
@@ -442,15 +444,15 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> Tensor:
 # -- shape / size / rank (int results, no gradient) -------------------------------------------
 _shape = nondiff("Shape", lambda xp, input, *, out_type: np.array(input.shape, out_type),
                  n_in=1, params=True,
-                 samples=[Sample(rand((2, 3)), params={"out_type": np.dtype("int32")},
-                                 ref=lambda x, out_type: np.array([2, 3], out_type))])
+                 samples=lambda: [Sample(rand((2, 3)), params={"out_type": np.dtype("int32")},
+                                         ref=lambda x, out_type: np.array([2, 3], out_type))])
 _size = nondiff("Size", lambda xp, input, *, out_type: np.array(input.size, out_type),
                 n_in=1, params=True,
-                samples=[Sample(rand((2, 3)), params={"out_type": np.dtype("int64")},
-                                ref=lambda x, out_type: np.array(6, out_type))])
+                samples=lambda: [Sample(rand((2, 3)), params={"out_type": np.dtype("int64")},
+                                        ref=lambda x, out_type: np.array(6, out_type))])
 _rank = nondiff("Rank", lambda xp, input: np.array(input.ndim, np.int32), n_in=1,
-                samples=[Sample(rand((2, 3)), ref=lambda x: np.array(2, np.int32)),
-                         Sample(rand(()), ref=lambda x: np.array(0, np.int32))])
+                samples=lambda: [Sample(rand((2, 3)), ref=lambda x: np.array(2, np.int32)),
+                                 Sample(rand(()), ref=lambda x: np.array(0, np.int32))])
 
 
 def _out_type(op: str, out_type: Any) -> np.dtype:
@@ -492,10 +494,10 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 
 
 # -- linspace / meshgrid: TF's constructions, so gradients reach start, stop and inputs ------
-@composite(samples=[Sample(composite_rand(()), composite_rand(()), params={"num": 5}),
-                    Sample(composite_rand((2,)), composite_rand((2,)),
-                           params={"num": 4, "axis": -1}),
-                    Sample(composite_rand((3,)), composite_rand(()), params={"num": 1})],
+@composite(samples=lambda: [Sample(composite_rand(()), composite_rand(()), params={"num": 5}),
+                            Sample(composite_rand((2,)), composite_rand((2,)),
+                                   params={"num": 4, "axis": -1}),
+                            Sample(composite_rand((3,)), composite_rand(()), params={"num": 1})],
            reference=lambda start, stop, num, axis=0: np.linspace(start, stop, num, axis=axis))
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` (both included), along ``axis``.
@@ -524,9 +526,9 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     return slice_key(joined, (slice(None),) * axis + (slice(0, n),))
 
 
-@composite(samples=[Sample(composite_rand((3,)), composite_rand((2,))),
-                    Sample(composite_rand((2,)), composite_rand((3,)), composite_rand((2,)),
-                           params={"indexing": "ij"})],
+@composite(samples=lambda: [Sample(composite_rand((3,)), composite_rand((2,))),
+                            Sample(composite_rand((2,)), composite_rand((3,)), composite_rand((2,)),
+                                   params={"indexing": "ij"})],
            reference=lambda *xs, indexing="xy": np.meshgrid(*xs, indexing=indexing))
 def meshgrid(*args: Any, **kwargs: Any) -> list:
     """Coordinate grids from 1-D inputs; ``indexing`` is 'xy' (default) or 'ij'.

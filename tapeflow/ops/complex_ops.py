@@ -39,7 +39,7 @@ _as_tensor = shape_ops._as_tensor
 
 
 # -- Real / Imag: R-linear, not C-linear -------------------------------------------------------
-@defop("Real", samples=_complex_samples(), dtypes=COMPLEX, params=False, batchable=True,
+@defop("Real", samples=_complex_samples, dtypes=COMPLEX, params=False, batchable=True,
        reference=np.real)
 class _Real:
     def fwd(xp, input):
@@ -52,7 +52,7 @@ class _Real:
         return _Real(dinput)
 
 
-@defop("Imag", samples=_complex_samples(), dtypes=COMPLEX, params=False, batchable=True,
+@defop("Imag", samples=_complex_samples, dtypes=COMPLEX, params=False, batchable=True,
        reference=np.imag)
 class _Imag:
     def fwd(xp, input):
@@ -75,7 +75,7 @@ def _complex_fwd(xp: Any, real: Any, imag: Any) -> Any:
     return out
 
 
-@defop("Complex", samples=binary(), dtypes=("float32", "float64"), params=False,
+@defop("Complex", samples=binary, dtypes=("float32", "float64"), params=False,
        broadcasts=True, batchable=True, reference=lambda x, y: x + 1j * y)
 class _Complex:
     fwd = _complex_fwd
@@ -92,8 +92,8 @@ class _Complex:
 
 
 # -- ComplexAbs and Angle ----------------------------------------------------------------------
-@defop("ComplexAbs", samples=[*_complex_samples(),
-                              Sample(np.array([0j, 3 + 4j]), grad=False)],
+@defop("ComplexAbs", samples=lambda: [*_complex_samples(),
+                                      Sample(np.array([0j, 3 + 4j]), grad=False)],
        dtypes=COMPLEX, params=False, batchable=True, reference=np.abs)
 class _ComplexAbs:
     def fwd(xp, x):
@@ -112,7 +112,7 @@ def _angle_weight(z: Tensor) -> Tensor:
     return arith.negative(arith.reciprocal(_Complex(_Imag(z), _Real(z))))
 
 
-@defop("Angle", samples=_complex_samples(), dtypes=COMPLEX, params=False, batchable=True,
+@defop("Angle", samples=_complex_samples, dtypes=COMPLEX, params=False, batchable=True,
        reference=np.angle)
 class _Angle:
     def fwd(xp, input):
@@ -159,8 +159,8 @@ def imag(input: Any, name: str | None = None) -> Tensor:
 
 
 # A real input: a where() of constants (no gradient, as TF); the complex sample is the op.
-@composite(samples=[Sample(away_from(composite_rand((2, 3)), (0.0,))),
-                    Sample(composite_rand((3,)) + 1j * composite_rand((3,)))],
+@composite(samples=lambda: [Sample(away_from(composite_rand((2, 3)), (0.0,))),
+                            Sample(composite_rand((3,)) + 1j * composite_rand((3,)))],
            reference=np.angle)
 def angle(input: Any, name: str | None = None) -> Tensor:
     """The argument of ``input`` in (-pi, pi]; for a real input pi where it is negative, else 0.

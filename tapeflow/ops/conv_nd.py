@@ -69,12 +69,12 @@ def _reference(x: Any, w: Any, strides: Any = None, padding: str = "VALID",
     return _ref_conv(x, w, ConvSpec(s, d, pads))
 
 
-@composite(samples=[Sample(composite_rand((2, 5, 3)), composite_rand((2, 3, 2)),
-                           params={"padding": "SAME"}),
-                    Sample(composite_rand((1, 5, 4, 2)), composite_rand((2, 3, 2, 3)),
-                           params={"strides": 2}),
-                    Sample(composite_rand((1, 5, 5, 2)), composite_rand((2, 2, 2, 2)),
-                           params={"padding": "SAME", "dilations": 2})],
+@composite(samples=lambda: [Sample(composite_rand((2, 5, 3)), composite_rand((2, 3, 2)),
+                                   params={"padding": "SAME"}),
+                            Sample(composite_rand((1, 5, 4, 2)), composite_rand((2, 3, 2, 3)),
+                                   params={"strides": 2}),
+                            Sample(composite_rand((1, 5, 5, 2)), composite_rand((2, 2, 2, 2)),
+                                   params={"padding": "SAME", "dilations": 2})],
            reference=_reference)
 def convolution(input: Any, filters: Any, strides: Any = None, padding: Any = "VALID",
                 data_format: str | None = None, dilations: Any = None,
@@ -121,11 +121,11 @@ def _transpose_reference(x: Any, w: Any, output_shape: Any, strides: Any,
     return dx[:, 0] if one_d else dx
 
 
-@composite(samples=[Sample(composite_rand((1, 3, 2)), composite_rand((3, 2, 2)),
-                           params={"output_shape": [1, 6, 2], "strides": 2}),
-                    Sample(composite_rand((1, 2, 2, 1)), composite_rand((2, 2, 2, 1)),
-                           params={"output_shape": [1, 4, 5, 2], "strides": 2,
-                                   "padding": "VALID"})],
+@composite(samples=lambda: [Sample(composite_rand((1, 3, 2)), composite_rand((3, 2, 2)),
+                                   params={"output_shape": [1, 6, 2], "strides": 2}),
+                            Sample(composite_rand((1, 2, 2, 1)), composite_rand((2, 2, 2, 1)),
+                                   params={"output_shape": [1, 4, 5, 2], "strides": 2,
+                                           "padding": "VALID"})],
            reference=_transpose_reference)
 def conv_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
                    padding: Any = "SAME", data_format: str | None = None, dilations: Any = None,

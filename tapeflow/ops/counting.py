@@ -116,14 +116,15 @@ def _bincount_reference(input: Any, weights: Any, size: int, binary_output: bool
 _dense_bincount = nondiff(
     "DenseBincount", _bincount_fwd, params=True, same_dtype=False,
     reference=_bincount_reference,
-    samples=[Sample(np.array([1, 1, 3, 0], np.int32), np.array([0.5, 1.0, 2.0, 3.0]),
-                    params={"size": 5, "binary_output": False}),
-             Sample(np.array([[1, 1, 4], [0, 2, 2]], np.int64), np.zeros(0, np.int32),
-                    params={"size": 3, "binary_output": True}),
-             Sample(np.array([[1, 1], [0, 2]], np.int32), np.array([[1, 2], [3, 4]], np.int64),
-                    params={"size": 4, "binary_output": False}),
-             Sample(np.array([1, -1], np.int32), np.zeros(0), raises=InvalidArgumentError,
-                    params={"size": 2, "binary_output": False})])
+    samples=lambda:
+        [Sample(np.array([1, 1, 3, 0], np.int32), np.array([0.5, 1.0, 2.0, 3.0]),
+                params={"size": 5, "binary_output": False}),
+         Sample(np.array([[1, 1, 4], [0, 2, 2]], np.int64), np.zeros(0, np.int32),
+                params={"size": 3, "binary_output": True}),
+         Sample(np.array([[1, 1], [0, 2]], np.int32), np.array([[1, 2], [3, 4]], np.int64),
+                params={"size": 4, "binary_output": False}),
+         Sample(np.array([1, -1], np.int32), np.zeros(0), raises=InvalidArgumentError,
+                params={"size": 2, "binary_output": False})])
 
 
 def _length(value: Any, what: str, dtype: Any) -> Tensor:
@@ -197,11 +198,11 @@ def _unique_with_counts_reference(x: Any, out_idx: np.dtype) -> tuple:
 _unique_with_counts = nondiff(
     "UniqueWithCounts", _unique_with_counts_fwd, n_in=1, params=True, n_out=3,
     reference=_unique_with_counts_reference,
-    samples=[Sample(np.array([4.0, 1.0, 4.0, 2.0, 1.0, 4.0]),
-                    params={"out_idx": np.dtype("int32")}),
-             Sample(np.array([3, 3, 0], np.int64), params={"out_idx": np.dtype("int64")}),
-             Sample(np.array([[1, 2]], np.int32), params={"out_idx": np.dtype("int32")},
-                    raises=InvalidArgumentError)])
+    samples=lambda: [Sample(np.array([4.0, 1.0, 4.0, 2.0, 1.0, 4.0]),
+                            params={"out_idx": np.dtype("int32")}),
+                     Sample(np.array([3, 3, 0], np.int64), params={"out_idx": np.dtype("int64")}),
+                     Sample(np.array([[1, 2]], np.int32), params={"out_idx": np.dtype("int32")},
+                            raises=InvalidArgumentError)])
 UniqueWithCountsResult = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
 
 
@@ -257,10 +258,10 @@ def _unravel_reference(indices: Any, dims: Any) -> Any:
 
 _unravel_index = nondiff(
     "UnravelIndex", _unravel_fwd, reference=_unravel_reference,
-    samples=[Sample(np.array([1, 5, 0, 23], np.int32), np.array([2, 3, 4], np.int32)),
-             Sample(np.array(7, np.int64), np.array([4, 2], np.int64)),
-             Sample(np.array([6], np.int32), np.array([2, 3], np.int32),
-                    raises=InvalidArgumentError)])
+    samples=lambda: [Sample(np.array([1, 5, 0, 23], np.int32), np.array([2, 3, 4], np.int32)),
+                     Sample(np.array(7, np.int64), np.array([4, 2], np.int64)),
+                     Sample(np.array([6], np.int32), np.array([2, 3], np.int32),
+                            raises=InvalidArgumentError)])
 
 
 def unravel_index(indices: Any, dims: Any, name: str | None = None) -> Tensor:
@@ -295,8 +296,9 @@ def _invert_fwd(xp: Any, x: Any) -> Any:
 invert_permutation_op = nondiff(
     "InvertPermutation", _invert_fwd, n_in=1, dtypes=_INDEX,
     reference=lambda x: np.argsort(x).astype(x.dtype),
-    samples=[Sample(np.array([3, 4, 0, 2, 1], np.int32)), Sample(np.array([1, 0], np.int64)),
-             Sample(np.array([0, 0, 1], np.int32), raises=InvalidArgumentError)])
+    samples=lambda:
+        [Sample(np.array([3, 4, 0, 2, 1], np.int32)), Sample(np.array([1, 0], np.int64)),
+         Sample(np.array([0, 0, 1], np.int32), raises=InvalidArgumentError)])
 
 
 def invert_permutation(x: Any, name: str | None = None) -> Tensor:
@@ -342,12 +344,13 @@ def _in_top_k_reference(predictions: Any, targets: Any, k: Any) -> Any:
 
 _in_top_k = nondiff(
     "InTopKV2", _in_top_k_fwd, same_dtype=False, reference=_in_top_k_reference,
-    samples=[Sample(np.array([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [1.0, np.nan, 0.0]],
-                             np.float32), np.array([1, 0, 0], np.int32), np.array(2, np.int32)),
-             Sample(np.array([[0.5, 0.5], [2.0, 1.0]], np.float32), np.array([1, 5], np.int64),
-                    np.array(1, np.int64)),
-             Sample(np.zeros((2, 2), np.float32), np.array([0, 1], np.int32),
-                    np.array([1], np.int32), raises=InvalidArgumentError)])
+    samples=lambda:
+        [Sample(np.array([[0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [1.0, np.nan, 0.0]],
+                         np.float32), np.array([1, 0, 0], np.int32), np.array(2, np.int32)),
+         Sample(np.array([[0.5, 0.5], [2.0, 1.0]], np.float32), np.array([1, 5], np.int64),
+                np.array(1, np.int64)),
+         Sample(np.zeros((2, 2), np.float32), np.array([0, 1], np.int32),
+                np.array([1], np.int32), raises=InvalidArgumentError)])
 
 
 def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) -> Tensor:
@@ -410,11 +413,11 @@ def _confusion_reference(labels: Any, predictions: Any, num_classes: Any = None,
     return out
 
 
-@composite(samples=[Sample(np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1]), 3,
-                           np.array([0.5, 1.5, -2.0, 3.0]), params={"dtype": "float64"}),
-                    Sample(np.array([1, 1, 0], np.int32), np.array([0, 0, 1], np.int32), 2),
-                    Sample(np.array([0, -1]), np.array([1, 1]), 3,
-                           raises=InvalidArgumentError)],
+@composite(samples=lambda: [Sample(np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1]), 3,
+                                   np.array([0.5, 1.5, -2.0, 3.0]), params={"dtype": "float64"}),
+                            Sample(np.array([1, 1, 0], np.int32), np.array([0, 0, 1], np.int32), 2),
+                            Sample(np.array([0, -1]), np.array([1, 1]), 3,
+                                   raises=InvalidArgumentError)],
            reference=_confusion_reference)
 def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, weights: Any = None,
                      dtype: Any = "int32", name: str | None = None) -> Tensor:
@@ -463,8 +466,9 @@ def _monotone_reference(strict: bool) -> Any:
     return reference
 
 
-@composite(samples=[Sample(np.array([[1.0, 2.0], [2.0, 3.5]])), Sample(np.array([3, 1], np.int32)),
-                    Sample(np.array([1.0, np.nan])), Sample(np.array(4.0))],
+@composite(samples=lambda:
+               [Sample(np.array([[1.0, 2.0], [2.0, 3.5]])), Sample(np.array([3, 1], np.int32)),
+                Sample(np.array([1.0, np.nan])), Sample(np.array(4.0))],
            reference=_monotone_reference(strict=False))
 def is_non_decreasing(x: Any, name: str | None = None) -> Tensor:
     """Whether ``x`` (flattened) never decreases: ``x[i] <= x[i + 1]``.
@@ -476,8 +480,9 @@ def is_non_decreasing(x: Any, name: str | None = None) -> Tensor:
     return _neighbours_all(x, arith.greater_equal)
 
 
-@composite(samples=[Sample(np.array([1.0, 1.0, 2.0])), Sample(np.array([[0, 1], [2, 5]], np.int64)),
-                    Sample(np.zeros(0))],
+@composite(samples=lambda:
+               [Sample(np.array([1.0, 1.0, 2.0])), Sample(np.array([[0, 1], [2, 5]], np.int64)),
+                Sample(np.zeros(0))],
            reference=_monotone_reference(strict=True))
 def is_strictly_increasing(x: Any, name: str | None = None) -> Tensor:
     """Whether ``x`` (flattened) always increases: ``x[i] < x[i + 1]``.

@@ -76,7 +76,7 @@ def _samples() -> list[Sample]:
     return out
 
 
-@defop("CumulativeLogsumexp", dtypes=REAL_FLOAT, samples=_samples(), reference=_reference)
+@defop("CumulativeLogsumexp", dtypes=REAL_FLOAT, samples=_samples, reference=_reference)
 class _CumulativeLogsumexp:
     def fwd(xp, x, *, axis, exclusive, reverse):
         return _scan_fwd(xp, x, _accumulate, -np.inf, axis, exclusive, reverse)

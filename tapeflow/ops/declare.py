@@ -8,6 +8,11 @@
   ``vjp_<input>`` per input) and ``jvp``: everything else.
 * ``nondiff(name, fwd)``: ops with no gradient (comparisons, floor division).
 
+Every declaration names its table-test samples as ``samples=lambda: [...]`` (or a
+function of the module returning them): they are drawn when the table test first
+asks (core/opdef.py ``Samples``), not by ``import tapeflow``, where drawing them
+all cost ~5 ms.  A plain list works too (module-level lists shared by several ops).
+
 Rules are written with tapeflow ops, so nested tapes differentiate them.
 Rule parameters are input names, ``out``, ``<input>_shape`` and
 ``<input>_dtype``; the tape keeps exactly those (residuals).  Static
@@ -27,7 +32,15 @@ from typing import Any
 
 import numpy as np
 
-from tapeflow.core.opdef import COMPOSITES, Composite, OpDef, Sample, declare, parameters
+from tapeflow.core.opdef import (
+    COMPOSITES,
+    Composite,
+    OpDef,
+    Sample,
+    SampleSource,
+    declare,
+    parameters,
+)
 from tapeflow.core.tensor import Tensor
 
 __all__ = ["elementwise", "linear", "defop", "nondiff", "composite", "no_gradient", "FLOAT",
@@ -71,7 +84,7 @@ def _nparams(fn: Callable) -> int:
     return len(parameters(fn))
 
 
-def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: Sequence[Sample],
+def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: SampleSource,
                 dtypes: Any = FLOAT, inputs: Sequence[str] | None = None,
                 reference: Callable | None = None, zero_cotangent: bool = False) -> Callable:
     """Declare an elementwise op from its partial derivatives (see module doc).
@@ -135,7 +148,7 @@ def passthrough(g: Any) -> Any:
     return g
 
 
-def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[Sample],
+def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: SampleSource,
            dtypes: Any = None, inputs: Sequence[str] | None = None, broadcasts: bool = False,
            params: bool = False, reference: Callable | None = None, n_out: int = 0,
            same_dtype: bool = True, batchable: bool = False) -> Callable:
@@ -173,7 +186,7 @@ def linear(name: str, fwd: str | Callable, transpose: Any, *, samples: Sequence[
     return _public(op)
 
 
-def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
+def defop(name: str, *, samples: SampleSource, dtypes: Any = FLOAT,
           same_dtype: bool = True, broadcasts: bool = False, core_ndim: int = 0,
           n_out: int = 0, params: bool = True, reference: Callable | None = None,
           variadic: bool = False, batchable: bool = False) -> Callable:
@@ -194,7 +207,7 @@ def defop(name: str, *, samples: Sequence[Sample], dtypes: Any = FLOAT,
     return wrap
 
 
-def nondiff(name: str, fwd: str | Callable, *, samples: Sequence[Sample], dtypes: Any = ANY,
+def nondiff(name: str, fwd: str | Callable, *, samples: SampleSource, dtypes: Any = ANY,
             inputs: Sequence[str] | None = None, n_in: int = 2, params: bool = False,
             same_dtype: bool = True, reference: Callable | None = None,
             n_out: int = 0) -> Callable:
@@ -207,7 +220,7 @@ def nondiff(name: str, fwd: str | Callable, *, samples: Sequence[Sample], dtypes
     return _public(op)
 
 
-def composite(*, samples: Sequence[Sample], reference: Callable | None = None,
+def composite(*, samples: SampleSource, reference: Callable | None = None,
               smooth: bool = True, name: str | None = None) -> Callable:
     """Decorator for a public function built from other ops (no rules of its own).
 

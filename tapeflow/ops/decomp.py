@@ -101,16 +101,16 @@ def _trisolve_reference(a: Any, b: Any, lower: bool, adjoint: bool) -> Any:
 
 @defop("MatrixTriangularSolve", dtypes=FACTOR, broadcasts=True, core_ndim=2,
        reference=_trisolve_reference,
-       samples=[Sample(well_conditioned(3), rand((3, 2)),
-                       params={"lower": True, "adjoint": False}),
-                Sample(well_conditioned(3), rand((3, 2)),
-                       params={"lower": False, "adjoint": True}),
-                Sample(well_conditioned(3, (2,)), rand((3, 1)),
-                       params={"lower": True, "adjoint": True}),
-                Sample(well_conditioned(3), rand((2, 3, 2)),
-                       params={"lower": False, "adjoint": False}),
-                Sample(np.eye(2), rand((3, 1)), params={"lower": True, "adjoint": False},
-                       raises=InvalidArgumentError)])
+       samples=lambda: [Sample(well_conditioned(3), rand((3, 2)),
+                               params={"lower": True, "adjoint": False}),
+                        Sample(well_conditioned(3), rand((3, 2)),
+                               params={"lower": False, "adjoint": True}),
+                        Sample(well_conditioned(3, (2,)), rand((3, 1)),
+                               params={"lower": True, "adjoint": True}),
+                        Sample(well_conditioned(3), rand((2, 3, 2)),
+                               params={"lower": False, "adjoint": False}),
+                        Sample(np.eye(2), rand((3, 1)), params={"lower": True, "adjoint": False},
+                               raises=InvalidArgumentError)])
 class _TriangularSolve:
     fwd = _trisolve_fwd
 
@@ -177,8 +177,8 @@ def _cholesky_reference(a: Any) -> Any:
        # forward reads only the lower triangle, so differences along a random
        # non-symmetric tangent disagree; tests/test_factor.py checks it on
        # symmetric tangents, to second order.
-       samples=[Sample(spd(3), grad=False), Sample(spd(2, (2,)), grad=False),
-                Sample(rand((2, 3)), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(spd(3), grad=False), Sample(spd(2, (2,)), grad=False),
+                        Sample(rand((2, 3)), raises=InvalidArgumentError)])
 class _Cholesky:
     fwd = _cholesky_fwd
 
@@ -271,12 +271,13 @@ def _qr_shape(a: Tensor, full_matrices: bool) -> tuple[int, int]:
            x, mode="complete" if full_matrices else "reduced")),
        # Householder QR (LAPACK and TF's Eigen alike) is smooth away from rank
        # deficiency, so the table checks Q and R directly.
-       samples=[Sample(rand((4, 3)), params={"full_matrices": False}),
-                Sample(rand((2, 3, 3)), params={"full_matrices": False}),
-                Sample(rand((3, 5)), params={"full_matrices": False}),
-                Sample(rand((2, 4)), params={"full_matrices": True}),
-                Sample(rand((4, 2)), params={"full_matrices": True}, grad=False),
-                Sample(rand((3,)), params={"full_matrices": False}, raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(rand((4, 3)), params={"full_matrices": False}),
+            Sample(rand((2, 3, 3)), params={"full_matrices": False}),
+            Sample(rand((3, 5)), params={"full_matrices": False}),
+            Sample(rand((2, 4)), params={"full_matrices": True}),
+            Sample(rand((4, 2)), params={"full_matrices": True}, grad=False),
+            Sample(rand((3,)), params={"full_matrices": False}, raises=InvalidArgumentError)])
 class _Qr:
     fwd = _qr_fwd
 
@@ -403,15 +404,16 @@ def _svd_tangent(da: Tensor, a: Tensor, s: Tensor, u: Tensor, v: Tensor) -> tupl
        # Singular values are gauge-free: the table checks them.  Singular vectors
        # are not (signs), so tests/test_factor.py checks those rules through
        # sign-invariant losses.
-       samples=[Sample(rand((3, 3)), params={"compute_uv": False, "full_matrices": False}),
-                Sample(rand((4, 2)), params={"compute_uv": False, "full_matrices": False}),
-                Sample(rand((2, 2, 5)), params={"compute_uv": False, "full_matrices": False}),
-                Sample(rand((4, 3)), params={"compute_uv": True, "full_matrices": False},
-                       grad=False),
-                Sample(rand((2, 3, 4)), params={"compute_uv": True, "full_matrices": True},
-                       grad=False),
-                Sample(rand((3,)), params={"compute_uv": True, "full_matrices": False},
-                       raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(rand((3, 3)), params={"compute_uv": False, "full_matrices": False}),
+            Sample(rand((4, 2)), params={"compute_uv": False, "full_matrices": False}),
+            Sample(rand((2, 2, 5)), params={"compute_uv": False, "full_matrices": False}),
+            Sample(rand((4, 3)), params={"compute_uv": True, "full_matrices": False},
+                   grad=False),
+            Sample(rand((2, 3, 4)), params={"compute_uv": True, "full_matrices": True},
+                   grad=False),
+            Sample(rand((3,)), params={"compute_uv": True, "full_matrices": False},
+                   raises=InvalidArgumentError)])
 class _Svd:
     fwd = _svd_fwd
 
@@ -472,10 +474,11 @@ def _hermitian_from_lower(x: Tensor) -> Tensor:
 
 
 @defop("SelfAdjointEigV2", n_out=2, dtypes=FACTOR, reference=_eigh_reference,
-       samples=[Sample(spd(3), params={"compute_v": False}),
-                Sample(rand((2, 4, 4)), params={"compute_v": False}),
-                Sample(rand((3, 3)), params={"compute_v": True}, grad=False),
-                Sample(rand((2, 3)), params={"compute_v": True}, raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(spd(3), params={"compute_v": False}),
+            Sample(rand((2, 4, 4)), params={"compute_v": False}),
+            Sample(rand((3, 3)), params={"compute_v": True}, grad=False),
+            Sample(rand((2, 3)), params={"compute_v": True}, raises=InvalidArgumentError)])
 class _Eigh:
     fwd = _eigh_fwd
 

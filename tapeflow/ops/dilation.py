@@ -130,7 +130,7 @@ def _samples(extra: str | None = None) -> list:
     return samples
 
 
-@defop("Dilation2D", samples=_samples(), dtypes=REAL,
+@defop("Dilation2D", samples=_samples, dtypes=REAL,
        reference=lambda x, w, spec: _ref_first_max(x, w, spec)[0])
 class _Dilation2D:
     fwd = _dilation_fwd
@@ -154,17 +154,17 @@ _backprop_input = linear(
     "Dilation2DBackpropInput", _backprop_input_fwd,
     (None, None, lambda g, input, filter, *, spec: _tangent(
         input, filter, g, arith.zeros_like(filter), spec=spec)),
-    samples=_samples("g"), params=True, dtypes=REAL_FLOAT, reference=_ref_backprop(0))
+    samples=lambda: _samples("g"), params=True, dtypes=REAL_FLOAT, reference=_ref_backprop(0))
 _backprop_filter = linear(
     "Dilation2DBackpropFilter", _backprop_filter_fwd,
     (None, None, lambda g, input, filter, *, spec: _tangent(
         input, filter, arith.zeros_like(input), g, spec=spec)),
-    samples=_samples("g"), params=True, dtypes=REAL_FLOAT, reference=_ref_backprop(1))
+    samples=lambda: _samples("g"), params=True, dtypes=REAL_FLOAT, reference=_ref_backprop(1))
 _tangent = linear(
     "Dilation2DTangent", _tangent_fwd,
     (None, None, lambda g, input, filter, *, spec: _backprop_input(input, filter, g, spec=spec),
      lambda g, input, filter, *, spec: _backprop_filter(input, filter, g, spec=spec)),
-    samples=_samples("t"), params=True, dtypes=REAL_FLOAT, reference=_ref_tangent)
+    samples=lambda: _samples("t"), params=True, dtypes=REAL_FLOAT, reference=_ref_tangent)
 
 
 def _four(value: Any, attr: str, message: str) -> tuple:

@@ -87,7 +87,7 @@ def _eig_samples() -> list:
             Sample(rand((2, 3)), params={"compute_v": True}, raises=InvalidArgumentError)]
 
 
-@defop("Eig", n_out=2, dtypes=FACTOR, reference=_eig_reference, samples=_eig_samples())
+@defop("Eig", n_out=2, dtypes=FACTOR, reference=_eig_reference, samples=_eig_samples)
 class _Eig:
     fwd = _eig_fwd
 
@@ -198,12 +198,13 @@ def _sqrtm_reference(x: Any) -> Any:
 
 
 @defop("MatrixSquareRoot", dtypes=FACTOR + ("float16",), reference=_sqrtm_reference,
-       samples=[Sample(spd(3)), Sample(spd(2, (2,))),
-                Sample(np.array([[1.0, 2.0], [-2.0, 1.5]])),  # complex eigenvalues, real root
-                # TF's rule transposes R where the adjoint is meant: exact for real R
-                # only, so complex gradients are pinned to TF's values in test_eig.
-                Sample(spd(2) + 1j * rand((2, 2)), grad=False),
-                Sample(rand((2, 3)), raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(spd(3)), Sample(spd(2, (2,))),
+            Sample(np.array([[1.0, 2.0], [-2.0, 1.5]])),  # complex eigenvalues, real root
+            # TF's rule transposes R where the adjoint is meant: exact for real R
+            # only, so complex gradients are pinned to TF's values in test_eig.
+            Sample(spd(2) + 1j * rand((2, 2)), grad=False),
+            Sample(rand((2, 3)), raises=InvalidArgumentError)])
 class _Sqrtm:
     fwd = _sqrtm_fwd
 
@@ -253,9 +254,9 @@ def _logm_reference(x: Any) -> Any:
 
 # grad=False throughout: TF 2.21 has no gradient for MatrixLogarithm (LookupError, as here).
 @defop("MatrixLogarithm", dtypes=("complex64", "complex128"), reference=_logm_reference,
-       samples=[Sample(spd(3).astype(complex), grad=False),
-                Sample(spd(2, (2,)) + 1j * rand((2, 2, 2)), grad=False),
-                Sample(rand((2, 3)).astype(complex), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(spd(3).astype(complex), grad=False),
+                        Sample(spd(2, (2,)) + 1j * rand((2, 2, 2)), grad=False),
+                        Sample(rand((2, 3)).astype(complex), raises=InvalidArgumentError)])
 class _Logm:
     fwd = _logm_fwd
     vjp = no_gradient("MatrixLogarithm")

@@ -70,13 +70,14 @@ def _split_equation(equation: str) -> tuple[list, str]:
 
 
 @defop("Einsum", dtypes=NUMERIC, variadic=True,
-       samples=[Sample(rand((2, 3)), rand((3, 4)), params={"equation": "ij,jk->ik"}),
-                Sample(rand((3, 3)), params={"equation": "ii->"}),
-                Sample(rand((3, 3, 2)), params={"equation": "iij->ji"}),
-                Sample(rand((2, 3)), params={"equation": "ij->i"}),
-                Sample(rand((2, 3)), rand((3,)), rand((2,)), params={"equation": "ij,j,i->"}),
-                Sample(rand((2, 3, 4)), rand((2, 4, 5)), params={"equation": "bij,bjk->bik"}),
-                Sample(rand((3,)), rand((2,)), params={"equation": "i,j->ij"})],
+       samples=lambda:
+           [Sample(rand((2, 3)), rand((3, 4)), params={"equation": "ij,jk->ik"}),
+            Sample(rand((3, 3)), params={"equation": "ii->"}),
+            Sample(rand((3, 3, 2)), params={"equation": "iij->ji"}),
+            Sample(rand((2, 3)), params={"equation": "ij->i"}),
+            Sample(rand((2, 3)), rand((3,)), rand((2,)), params={"equation": "ij,j,i->"}),
+            Sample(rand((2, 3, 4)), rand((2, 4, 5)), params={"equation": "bij,bjk->bik"}),
+            Sample(rand((3,)), rand((2,)), params={"equation": "i,j->ij"})],
        reference=lambda *xs, equation: np.einsum(equation, *xs))
 class _Einsum:
     def fwd(xp, inputs, *, equation):
@@ -216,10 +217,11 @@ def _tensordot_reshape(x: Tensor, axes: list, flipped: bool) -> tuple[Tensor, li
     return x, free_dims
 
 
-@composite(samples=[Sample(composite_rand((2, 3, 4)), composite_rand((4, 3, 2)),
-                           params={"axes": [[1, 2], [1, 0]]}),
-                    Sample(composite_rand((2, 3)), composite_rand((3, 2)), params={"axes": 1}),
-                    Sample(composite_rand((2,)), composite_rand((3,)), params={"axes": 0})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3, 4)), composite_rand((4, 3, 2)),
+                       params={"axes": [[1, 2], [1, 0]]}),
+                Sample(composite_rand((2, 3)), composite_rand((3, 2)), params={"axes": 1}),
+                Sample(composite_rand((2,)), composite_rand((3,)), params={"axes": 0})],
            reference=lambda a, b, axes: np.tensordot(a, b, axes))
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     """Contract ``a`` and ``b`` over ``axes`` (an int N: last N of a with first N of b).

@@ -47,10 +47,12 @@ def _ndtri_fwd(xp: Any, x: Any) -> Any:
 
 _erfinv = elementwise("Erfinv", _erfinv_fwd,
                       lambda out: _HALF_SQRT_PI * exp(square(out)),  # sqrt(pi)/2 e^(erfinv^2)
-                      samples=unary(-0.9, 0.9), dtypes=REAL_FLOAT, reference=_scipy_ref("erfinv"))
+                      samples=lambda: unary(-0.9, 0.9), dtypes=REAL_FLOAT,
+                      reference=_scipy_ref("erfinv"))
 _ndtri = elementwise("Ndtri", _ndtri_fwd,
                      lambda out: _SQRT_2PI * exp(square(out) * 0.5),  # sqrt(2 pi) e^(ndtri^2 / 2)
-                     samples=unary(0.05, 0.95), dtypes=REAL_FLOAT, reference=_scipy_ref("ndtri"))
+                     samples=lambda: unary(0.05, 0.95), dtypes=REAL_FLOAT,
+                     reference=_scipy_ref("ndtri"))
 
 
 def erfinv(x: Any, name: str | None = None) -> Tensor:
@@ -75,7 +77,8 @@ def ndtri(x: Any, name: str | None = None) -> Tensor:
     return _ndtri(x)
 
 
-@composite(samples=[Sample(composite_rand((2, 3), 0.1, 1.9)), Sample(composite_rand((), 0.1, 1.9))],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3), 0.1, 1.9)), Sample(composite_rand((), 0.1, 1.9))],
            reference=_scipy_ref("erfcinv"))
 def erfcinv(x: Any, name: str | None = None) -> Tensor:
     """The inverse of ``erfc`` on (0, 2): ``-ndtri(x / 2) / sqrt(2)`` (needs SciPy).

@@ -83,11 +83,12 @@ _singular = np.array([[1.0, 2.0], [2.0, 4.0]])
 
 @defop("MatrixInverse", dtypes=FACTOR,
        reference=lambda x, adjoint: np.linalg.inv(_swap(np, x, adjoint)),
-       samples=[Sample(well_conditioned(3), params={"adjoint": False}),
-                Sample(well_conditioned(3, (2,)), params={"adjoint": True}),
-                Sample(_singular, params={"adjoint": False}, raises=InvalidArgumentError),
-                Sample(rand((2, 3)), params={"adjoint": False}, raises=InvalidArgumentError),
-                Sample(rand((3,)), params={"adjoint": False}, raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(well_conditioned(3), params={"adjoint": False}),
+            Sample(well_conditioned(3, (2,)), params={"adjoint": True}),
+            Sample(_singular, params={"adjoint": False}, raises=InvalidArgumentError),
+            Sample(rand((2, 3)), params={"adjoint": False}, raises=InvalidArgumentError),
+            Sample(rand((3,)), params={"adjoint": False}, raises=InvalidArgumentError)])
 class _Inverse:
     fwd = _inv_fwd
 
@@ -120,8 +121,8 @@ def _det_fwd(xp: Any, input: Any) -> Any:
 
 
 @defop("MatrixDeterminant", dtypes=FACTOR, reference=np.linalg.det,
-       samples=[Sample(well_conditioned(3)), Sample(rand((2, 2, 2))),
-                Sample(rand((2, 3)), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(well_conditioned(3)), Sample(rand((2, 2, 2))),
+                        Sample(rand((2, 3)), raises=InvalidArgumentError)])
 class _Det:
     fwd = _det_fwd
 
@@ -153,9 +154,9 @@ def _slogdet_fwd(xp: Any, input: Any) -> tuple:
 
 @defop("LogMatrixDeterminant", n_out=2, dtypes=FACTOR,
        reference=lambda x: tuple(v.astype(x.dtype) for v in np.linalg.slogdet(x)),
-       samples=[Sample(well_conditioned(3) * np.array([[-1.0], [1.0], [1.0]])),
-                Sample(well_conditioned(3, (2,))),
-                Sample(rand((3, 2)), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(well_conditioned(3) * np.array([[-1.0], [1.0], [1.0]])),
+                        Sample(well_conditioned(3, (2,))),
+                        Sample(rand((3, 2)), raises=InvalidArgumentError)])
 class _Slogdet:
     fwd = _slogdet_fwd
 
@@ -187,7 +188,8 @@ def slogdet(input: Any, name: str | None = None) -> LogMatrixDeterminant:
 # grad=False: as TF, the gradient is the symmetric A^-1, while the forward reads
 # only the lower triangle (Cholesky), so differences along a random
 # non-symmetric tangent disagree; tests/test_factor.py checks it on symmetric ones.
-@composite(samples=[Sample(_spd_sample(3), grad=False), Sample(_spd_sample(2, (2,)), grad=False)],
+@composite(samples=lambda:
+               [Sample(_spd_sample(3), grad=False), Sample(_spd_sample(2, (2,)), grad=False)],
            reference=lambda matrix: np.linalg.slogdet(matrix)[1])
 def logdet(matrix: Any, name: str | None = None) -> Tensor:
     """log det of Hermitian positive definite matrices, via Cholesky (as TF).
@@ -224,14 +226,15 @@ def _solve_fwd(xp: Any, matrix: Any, rhs: Any, *, adjoint: bool) -> Any:
 
 @defop("MatrixSolve", dtypes=FACTOR,
        reference=lambda a, b, adjoint: np.linalg.inv(_swap(np, a, adjoint)) @ b,
-       samples=[Sample(well_conditioned(3), rand((3, 2)), params={"adjoint": False}),
-                Sample(well_conditioned(3, (2,)), rand((2, 3, 1)), params={"adjoint": True}),
-                Sample(_singular, rand((2, 1)), params={"adjoint": False},
-                       raises=InvalidArgumentError),
-                Sample(np.eye(2), rand((3, 1)), params={"adjoint": False},
-                       raises=InvalidArgumentError),
-                Sample(np.eye(2), rand((2,)), params={"adjoint": False},
-                       raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(well_conditioned(3), rand((3, 2)), params={"adjoint": False}),
+            Sample(well_conditioned(3, (2,)), rand((2, 3, 1)), params={"adjoint": True}),
+            Sample(_singular, rand((2, 1)), params={"adjoint": False},
+                   raises=InvalidArgumentError),
+            Sample(np.eye(2), rand((3, 1)), params={"adjoint": False},
+                   raises=InvalidArgumentError),
+            Sample(np.eye(2), rand((2,)), params={"adjoint": False},
+                   raises=InvalidArgumentError)])
 class _Solve:
     fwd = _solve_fwd
 
@@ -266,8 +269,9 @@ def _cholesky_solve_reference(chol: Any, rhs: Any) -> Any:
 
 
 # The samples' upper triangles are not zero: the solves must not read them.
-@composite(samples=[Sample(composite_rand((3, 3)) + 3.0 * np.eye(3), composite_rand((3, 2))),
-                    Sample(composite_rand((2, 2, 2)) + 2.0 * np.eye(2), composite_rand((2, 2, 1)))],
+@composite(samples=lambda:
+               [Sample(composite_rand((3, 3)) + 3.0 * np.eye(3), composite_rand((3, 2))),
+                Sample(composite_rand((2, 2, 2)) + 2.0 * np.eye(2), composite_rand((2, 2, 1)))],
            reference=_cholesky_solve_reference)
 def cholesky_solve(chol: Any, rhs: Any, name: str | None = None) -> Tensor:
     """Solve ``A X = rhs`` given ``chol = cholesky(A)`` (two triangular solves, as TF).
@@ -303,9 +307,9 @@ def _no_gradient(*args: Any, **params: Any) -> None:
 
 @defop("MatrixSolveLs", dtypes=FACTOR,
        reference=lambda a, b: np.linalg.pinv(a) @ b,
-       samples=[Sample(rand((4, 2)), rand((4, 3)), grad=False),
-                Sample(np.ones((3, 2)), rand((3, 1)), grad=False),  # rank-deficient
-                Sample(rand((3, 2)), rand((2, 1)), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(rand((4, 2)), rand((4, 3)), grad=False),
+                        Sample(np.ones((3, 2)), rand((3, 1)), grad=False),  # rank-deficient
+                        Sample(rand((3, 2)), rand((2, 1)), raises=InvalidArgumentError)])
 class _SolveLs:
     fwd = _lstsq_fwd
     vjp = _no_gradient  # TF: "Gradient not defined for fast=False"
@@ -322,12 +326,12 @@ def _lstsq_reference(matrix: Any, rhs: Any, l2_regularizer: float = 0.0) -> Any:
     return np.linalg.lstsq(stacked, padded, rcond=None)[0]
 
 
-@composite(samples=[Sample(composite_rand((4, 2)), composite_rand((4, 3))),
-                    Sample(composite_rand((2, 3, 2)), composite_rand((2, 3, 1))),
-                    Sample(composite_rand((2, 4)), composite_rand((2, 1)),
-                           params={"l2_regularizer": 0.3}),
-                    Sample(composite_rand((4, 3)), composite_rand((4, 2)),
-                           params={"l2_regularizer": 0.5})],
+@composite(samples=lambda: [Sample(composite_rand((4, 2)), composite_rand((4, 3))),
+                            Sample(composite_rand((2, 3, 2)), composite_rand((2, 3, 1))),
+                            Sample(composite_rand((2, 4)), composite_rand((2, 1)),
+                                   params={"l2_regularizer": 0.3}),
+                            Sample(composite_rand((4, 3)), composite_rand((4, 2)),
+                                   params={"l2_regularizer": 0.5})],
            reference=_lstsq_reference)
 def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True,
           name: str | None = None) -> Tensor:
@@ -423,8 +427,9 @@ def _frechet(a: Tensor, e: Tensor) -> Tensor:
 
 
 @defop("MatrixExponential", dtypes=FACTOR, reference=_expm_reference,
-       samples=[Sample(rand((3, 3))), Sample(rand((2, 2, 2), -0.5, 0.5)),
-                Sample(3.0 * rand((3, 3))), Sample(rand((2, 3)), raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(rand((3, 3))), Sample(rand((2, 2, 2), -0.5, 0.5)),
+            Sample(3.0 * rand((3, 3))), Sample(rand((2, 3)), raises=InvalidArgumentError)])
 class _Expm:
     fwd = _expm_fwd
 
@@ -461,8 +466,8 @@ def _cross_fwd(xp: Any, a: Any, b: Any) -> Any:
 
 
 @defop("Cross", dtypes=REAL, reference=np.cross,
-       samples=[Sample(rand((3,)), rand((3,))), Sample(rand((2, 4, 3)), rand((2, 4, 3))),
-                Sample(rand((2, 3)), rand((3,)), raises=InvalidArgumentError)])
+       samples=lambda: [Sample(rand((3,)), rand((3,))), Sample(rand((2, 4, 3)), rand((2, 4, 3))),
+                        Sample(rand((2, 3)), rand((3,)), raises=InvalidArgumentError)])
 class _Cross:
     fwd = _cross_fwd
 
@@ -502,11 +507,11 @@ def _matvec_reference(a: Any, b: Any, transpose_a: bool = False,
     return np.einsum("...ij,...j->...i", op_a.conj() if adjoint_a else op_a, b)
 
 
-@composite(samples=[Sample(composite_rand((3, 4)), composite_rand((4,))),
-                    Sample(composite_rand((2, 3, 4)), composite_rand((3,)),
-                           params={"adjoint_a": True}),
-                    Sample(composite_rand((4, 3)), composite_rand((2, 4)),
-                           params={"transpose_a": True})],
+@composite(samples=lambda: [Sample(composite_rand((3, 4)), composite_rand((4,))),
+                            Sample(composite_rand((2, 3, 4)), composite_rand((3,)),
+                                   params={"adjoint_a": True}),
+                            Sample(composite_rand((4, 3)), composite_rand((2, 4)),
+                                   params={"transpose_a": True})],
            reference=_matvec_reference)
 def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
            a_is_sparse: bool = False, b_is_sparse: bool = False,
@@ -524,7 +529,7 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
     return shape_ops.squeeze(column, -1)
 
 
-@composite(samples=[Sample(composite_rand((3, 3))), Sample(composite_rand((2, 3, 4)))],
+@composite(samples=lambda: [Sample(composite_rand((3, 3))), Sample(composite_rand((2, 3, 4)))],
            reference=lambda x: np.trace(x, axis1=-2, axis2=-1))
 def trace(x: Any, name: str | None = None) -> Tensor:
     """The sum of each matrix's main diagonal.
@@ -537,9 +542,9 @@ def trace(x: Any, name: str | None = None) -> Tensor:
 
 
 # grad=False on the rank-one sample: pinv jumps where the rank changes.
-@composite(samples=[Sample(composite_rand((4, 3))), Sample(composite_rand((2, 4))),
-                    Sample(composite_rand((2, 3, 3))),
-                    Sample(np.array([[1.0, 2.0], [2.0, 4.0], [-1.0, -2.0]]), grad=False)],
+@composite(samples=lambda: [Sample(composite_rand((4, 3))), Sample(composite_rand((2, 4))),
+                            Sample(composite_rand((2, 3, 3))),
+                            Sample(np.array([[1.0, 2.0], [2.0, 4.0], [-1.0, -2.0]]), grad=False)],
            reference=lambda a: np.linalg.pinv(a))
 def pinv(a: Any, rcond: Any = None, validate_args: bool = False,
          name: str | None = None) -> Tensor:
@@ -606,22 +611,23 @@ def _norm_reference(x: Any, ord: Any = "euclidean", axis: Any = None,
 
 # Two entries: the smooth norms, checked to second order, and those built on abs
 # and max (kinks at zeros and ties; the samples keep away from both).
-@composite(samples=[Sample(composite_rand((2, 3))),
-                    Sample(composite_rand((3, 2)), params={"ord": "fro", "axis": (0, 1)}),
-                    Sample(composite_rand((2, 3)), params={"axis": 1, "keepdims": True}),
-                    Sample(composite_rand((2, 3)), params={"ord": 3.0, "axis": 1})],
+@composite(samples=lambda: [Sample(composite_rand((2, 3))),
+                            Sample(composite_rand((3, 2)), params={"ord": "fro", "axis": (0, 1)}),
+                            Sample(composite_rand((2, 3)), params={"axis": 1, "keepdims": True}),
+                            Sample(composite_rand((2, 3)), params={"ord": 3.0, "axis": 1})],
            reference=_norm_reference)
 @composite(name="norm_piecewise", smooth=False, reference=_norm_reference,
-           samples=[Sample(away_from(composite_rand((2, 3)), (0.0,)),
-                           params={"ord": 1, "axis": 1}),
-                    Sample(composite_rand((2, 3)), params={"ord": np.inf, "keepdims": True}),
-                    Sample(away_from(composite_rand((3, 2)), (0.0,)),
-                           params={"ord": 1, "axis": (0, 1)}),
-                    Sample(away_from(composite_rand((2, 3, 2)), (0.0,)),
-                           params={"ord": np.inf, "axis": (-2, -1)}),
-                    Sample(composite_rand((2, 3, 2)), params={"ord": 2, "axis": (-2, -1)}),
-                    Sample(composite_rand((2, 3)) + 1j * composite_rand((2, 3)),
-                           params={"ord": 1, "axis": 1})])
+           samples=lambda:
+               [Sample(away_from(composite_rand((2, 3)), (0.0,)),
+                       params={"ord": 1, "axis": 1}),
+                Sample(composite_rand((2, 3)), params={"ord": np.inf, "keepdims": True}),
+                Sample(away_from(composite_rand((3, 2)), (0.0,)),
+                       params={"ord": 1, "axis": (0, 1)}),
+                Sample(away_from(composite_rand((2, 3, 2)), (0.0,)),
+                       params={"ord": np.inf, "axis": (-2, -1)}),
+                Sample(composite_rand((2, 3, 2)), params={"ord": 2, "axis": (-2, -1)}),
+                Sample(composite_rand((2, 3)) + 1j * composite_rand((2, 3)),
+                       params={"ord": 1, "axis": 1})])
 def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = None,
          name: str | None = None) -> Tensor:
     """Vector norms (ord 'euclidean', 1, 2, inf, any p > 0) over one axis or all of them,

@@ -32,8 +32,8 @@ F32_64 = ("float32", "float64")
 
 
 # -- lbeta: TF's Python composite over the last axis --------------------------------------------
-@composite(samples=[Sample(composite_rand((2, 3), 0.3, 3.0)),
-                    Sample(composite_rand((4,), 0.3, 3.0))],
+@composite(samples=lambda: [Sample(composite_rand((2, 3), 0.3, 3.0)),
+                            Sample(composite_rand((4,), 0.3, 3.0))],
            reference=lambda x: (_scipy_ref("gammaln")(x).sum(-1)
                                 - _scipy_ref("gammaln")(x.sum(-1))))
 def lbeta(x: Any, name: str | None = None) -> Tensor:
@@ -89,7 +89,7 @@ _IGAMMA_SAMPLES = [Sample(rand((2, 3), 0.5, 3.0), rand((2, 3), 0.3, 4.0)),
 # TF's IgammaGradA: no gradient of its own (a second derivative in a raises in TF).
 _igamma_grad_a = nondiff(
     "IgammaGradA", _igamma_grad_a_fwd, dtypes=F32_64,
-    samples=[Sample(np.array([0.5, 1.0, 3.0, 30.0]), np.array([1.0, 1.0, 10.0, 25.0]))],
+    samples=lambda: [Sample(np.array([0.5, 1.0, 3.0, 30.0]), np.array([1.0, 1.0, 10.0, 25.0]))],
     # Its own formula: tests/test_special_more.py pins it to TF's values (rtol 1e-9).
     reference=lambda a, x: _igamma_grad_a_fwd(np, a, x))
 
@@ -177,8 +177,9 @@ def _dims(shape: tuple) -> str:
 
 
 @defop("Betainc", dtypes=F32_64, params=False, broadcasts=True,
-       samples=[Sample(rand((2, 3), 0.5, 3.0), rand((2, 3), 0.5, 3.0), rand((2, 3), 0.1, 0.9)),
-                Sample(rand((3,), 0.5, 3.0), np.array(2.0), np.array(0.4))],
+       samples=lambda:
+           [Sample(rand((2, 3), 0.5, 3.0), rand((2, 3), 0.5, 3.0), rand((2, 3), 0.1, 0.9)),
+            Sample(rand((3,), 0.5, 3.0), np.array(2.0), np.array(0.4))],
        reference=_scipy_ref("betainc"))
 class _Betainc:
     fwd = _betainc_fwd
@@ -221,8 +222,8 @@ def _zeta_fwd(xp: Any, x: Any, q: Any) -> Any:
 
 
 @defop("Zeta", dtypes=F32_64, params=False, broadcasts=True,
-       samples=[Sample(rand((2, 3), 1.5, 4.0), rand((2, 3), 0.5, 3.0)),
-                Sample(rand((2, 1), 1.5, 4.0), rand((3,), 0.5, 3.0))],
+       samples=lambda: [Sample(rand((2, 3), 1.5, 4.0), rand((2, 3), 0.5, 3.0)),
+                        Sample(rand((2, 1), 1.5, 4.0), rand((3,), 0.5, 3.0))],
        reference=_scipy_ref("zeta"))
 class _Zeta:
     fwd = _zeta_fwd

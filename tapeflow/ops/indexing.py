@@ -150,14 +150,15 @@ _gather_nd = linear(
     "GatherNd", _gather_nd_fwd,
     # d gather_nd = scatter-add of g back to the coordinates read (repeats accumulate)
     (lambda g, indices, params_shape: _scatter_nd(indices, g, shape=params_shape), None),
-    samples=_nd_samples(), same_dtype=False,
+    samples=_nd_samples, same_dtype=False,
     reference=lambda p, i: p[tuple(np.moveaxis(i, -1, 0))])
 _scatter_nd = linear(
     "ScatterNd", _scatter_nd_fwd,
     (None, lambda g, indices, *, shape: _gather_nd(g, indices)),  # transpose: gather back
-    samples=[Sample(np.array([[1], [3], [1]], np.int32), rand((3,)), params={"shape": (5,)}),
-             Sample(np.array([[0, 1], [0, 1]], np.int32), rand((2, 3)),
-                    params={"shape": (2, 2, 3)})],
+    samples=lambda:
+        [Sample(np.array([[1], [3], [1]], np.int32), rand((3,)), params={"shape": (5,)}),
+         Sample(np.array([[0, 1], [0, 1]], np.int32), rand((2, 3)),
+                params={"shape": (2, 2, 3)})],
     params=True, same_dtype=False,
     reference=lambda i, u, shape: _scatter_reference(i, u, np.zeros(shape, u.dtype), True))
 
@@ -204,16 +205,16 @@ def _gather_reference(p: Any, i: Any, axis: int, batch_dims: int) -> Any:
 
 _gather = linear(
     "GatherV2", _gather_fwd, (_gather_transpose, None),
-    samples=[Sample(rand((3, 4)), np.array([2, 0, 2], np.int32),
-                    params={"axis": 0, "batch_dims": 0}),
-             Sample(rand((2, 3, 4)), np.array([[0, 2], [1, 1]], np.int32),
-                    params={"axis": 1, "batch_dims": 1}),
-             Sample(rand((2, 3, 4)), np.array([[3, 0, 3]], np.int64),
-                    params={"axis": 2, "batch_dims": 0}),
-             Sample(rand((2, 3, 2)), np.array([[1], [0]], np.int32),
-                    params={"axis": 2, "batch_dims": 1}),
-             Sample(rand((2, 3)), np.array([2, 2], np.int32),
-                    params={"axis": 1, "batch_dims": 1})],
+    samples=lambda: [Sample(rand((3, 4)), np.array([2, 0, 2], np.int32),
+                            params={"axis": 0, "batch_dims": 0}),
+                     Sample(rand((2, 3, 4)), np.array([[0, 2], [1, 1]], np.int32),
+                            params={"axis": 1, "batch_dims": 1}),
+                     Sample(rand((2, 3, 4)), np.array([[3, 0, 3]], np.int64),
+                            params={"axis": 2, "batch_dims": 0}),
+                     Sample(rand((2, 3, 2)), np.array([[1], [0]], np.int32),
+                            params={"axis": 2, "batch_dims": 1}),
+                     Sample(rand((2, 3)), np.array([2, 2], np.int32),
+                            params={"axis": 1, "batch_dims": 1})],
     params=True, same_dtype=False, reference=_gather_reference)
 
 
@@ -330,7 +331,8 @@ _tensor_scatter_update = linear(
 _tensor_scatter_add = linear(
     "TensorScatterAdd", _tsa_fwd,
     (lambda g: g, None, lambda g, indices: _gather_nd(g, indices)),
-    samples=_scatter_samples + [Sample(rand((4,)), np.array([[1], [1]], np.int32), rand((2,)))],
+    samples=lambda:
+        _scatter_samples + [Sample(rand((4,)), np.array([[1], [1]], np.int32), rand((2,)))],
     same_dtype=False, reference=lambda t, i, u: _scatter_reference(i, u, t, True))
 
 
@@ -368,10 +370,10 @@ def tensor_scatter_nd_add(tensor: Any, indices: Any, updates: Any,
                                                 updates))
 
 
-@composite(samples=[Sample(composite_rand((3, 2)), np.array([True, False, True])),
-                    Sample(composite_rand((2, 3, 2)),
-                           np.array([[True, False], [False, False], [True, True]]),
-                           params={"axis": 1})],
+@composite(samples=lambda: [Sample(composite_rand((3, 2)), np.array([True, False, True])),
+                            Sample(composite_rand((2, 3, 2)),
+                                   np.array([[True, False], [False, False], [True, True]]),
+                                   params={"axis": 1})],
            reference=lambda t, mask, axis=0: t[(slice(None),) * axis + (mask,)])
 def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: str = "boolean_mask") -> Tensor:
     """The slices of ``tensor`` where ``mask`` is true (mask spans axes from ``axis``).
@@ -437,8 +439,9 @@ def _sort_reference(values: Any, axis: int = -1, direction: str = "ASCENDING") -
 
 
 # Sorting permutes: kinks where two values meet (random samples keep them apart).
-@composite(samples=[Sample(composite_rand((2, 4))),
-                    Sample(composite_rand((3, 2)), params={"axis": 0, "direction": "DESCENDING"})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 4))),
+                Sample(composite_rand((3, 2)), params={"axis": 0, "direction": "DESCENDING"})],
            reference=_sort_reference, smooth=False)
 def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
          name: str | None = None) -> Tensor:
@@ -488,8 +491,9 @@ def _unique_reference(x: Any, out_idx: np.dtype) -> tuple:
 _unique_op = declare(OpDef(
     "Unique", ("x",), lambda *a, **k: _unique_fwd(np, *a, **k), n_out=2, has_params=True,
     differentiable=False, reference=_unique_reference,
-    samples=[Sample(np.array([4.0, 1.0, 4.0, 2.0, 1.0]), params={"out_idx": np.dtype("int32")}),
-             Sample(np.array([3, 3, 0], np.int64), params={"out_idx": np.dtype("int64")})]))
+    samples=lambda:
+        [Sample(np.array([4.0, 1.0, 4.0, 2.0, 1.0]), params={"out_idx": np.dtype("int32")}),
+         Sample(np.array([3, 3, 0], np.int64), params={"out_idx": np.dtype("int64")})]))
 _unique_op.run.op = _unique_op
 UniqueResult = collections.namedtuple("Unique", ["y", "idx"])
 
@@ -533,12 +537,12 @@ def _one_hot_reference(indices: Any, depth: int, on_value: Any, off_value: Any, 
 
 _one_hot = nondiff(
     "OneHot", _one_hot_fwd, n_in=1, params=True, same_dtype=False,
-    samples=[Sample(np.array([0, 2, -1, 5], np.int32), ref=_one_hot_reference,
-                    params={"depth": 3, "on_value": 1.0, "off_value": 0.0, "axis": -1,
-                            "dtype": np.dtype("float64")}),
-             Sample(np.array([[1, 0]], np.int64), ref=_one_hot_reference,
-                    params={"depth": 2, "on_value": 5, "off_value": -1, "axis": 0,
-                            "dtype": np.dtype("int32")})])
+    samples=lambda: [Sample(np.array([0, 2, -1, 5], np.int32), ref=_one_hot_reference,
+                            params={"depth": 3, "on_value": 1.0, "off_value": 0.0, "axis": -1,
+                                    "dtype": np.dtype("float64")}),
+                     Sample(np.array([[1, 0]], np.int64), ref=_one_hot_reference,
+                            params={"depth": 2, "on_value": 5, "off_value": -1, "axis": 0,
+                                    "dtype": np.dtype("int32")})])
 
 
 def _dtype_text(dt: Any) -> str:

@@ -56,7 +56,7 @@ def _matmul_samples() -> list[Sample]:
 
 
 # Batchable: g @ B^H and A^H @ g broadcast over a leading batch axis of g.
-@defop("BatchMatMulV2", samples=_matmul_samples(), dtypes=NUMERIC, broadcasts=True, core_ndim=2,
+@defop("BatchMatMulV2", samples=_matmul_samples, dtypes=NUMERIC, broadcasts=True, core_ndim=2,
        batchable=True,
        reference=lambda a, b, fa, fb: _prep(np, a, fa) @ _prep(np, b, fb))
 class _MatMul:

@@ -61,9 +61,9 @@ def _sum(x: Tensor, axis: int, keepdims: bool = True) -> Tensor:
     return reduction._Sum(x, axis=(axis % x._value.ndim,), keepdims=keepdims)
 
 
-@defop("LogSoftmax", samples=[Sample(rand((2, 5)), params={"axis": 1}),
-                              Sample(rand((3, 2, 4)), params={"axis": 1}),
-                              Sample(rand((4,), -30.0, 30.0), params={"axis": 0})],
+@defop("LogSoftmax", samples=lambda: [Sample(rand((2, 5)), params={"axis": 1}),
+                                      Sample(rand((3, 2, 4)), params={"axis": 1}),
+                                      Sample(rand((4,), -30.0, 30.0), params={"axis": 0})],
        dtypes=REAL_FLOAT, reference=_log_softmax_ref)
 class _LogSoftmax:
     fwd = _log_softmax_fwd
@@ -104,8 +104,8 @@ _logistic_loss = elementwise(
     "LogisticLoss", _logistic_fwd,
     (lambda logits: -logits,  # d/dz = -x
      lambda labels, logits: arith.sigmoid(logits) - labels),  # d/dx = sigmoid(x) - z
-    samples=[Sample(rand((2, 3), 0.0, 1.0), rand((2, 3), -4.0, 4.0)),
-             Sample(rand((4,), 0.0, 1.0), np.array([-40.0, -1.0, 1.0, 40.0]))],
+    samples=lambda: [Sample(rand((2, 3), 0.0, 1.0), rand((2, 3), -4.0, 4.0)),
+                     Sample(rand((4,), 0.0, 1.0), np.array([-40.0, -1.0, 1.0, 40.0]))],
     dtypes=REAL_FLOAT,
     reference=lambda z, x: np.logaddexp(0, x) - x * z)
 
@@ -214,8 +214,8 @@ def _distributions(shape: tuple) -> np.ndarray:
 
 
 @defop("SoftmaxCrossEntropyWithLogits", n_out=2, params=False, dtypes=REAL_FLOAT,
-       samples=[Sample(rand((2, 4)), _distributions((2, 4))),
-                Sample(rand((3,), -30.0, 30.0), _distributions((3,)))],
+       samples=lambda: [Sample(rand((2, 4)), _distributions((2, 4))),
+                        Sample(rand((3,), -30.0, 30.0), _distributions((3,)))],
        reference=_xent_reference)
 class _SoftmaxXent:
     """Outputs (loss, backprop = softmax - labels), as TF's op, along the last axis."""
@@ -325,10 +325,11 @@ def _sparse_reference(features: Any, labels: Any) -> tuple:
 
 @defop("SparseSoftmaxCrossEntropyWithLogits", n_out=2, params=False, same_dtype=False,
        dtypes=None, reference=_sparse_reference,
-       samples=[Sample(rand((3, 4)), np.array([0, 3, 1], np.int32)),
-                Sample(rand((2, 2, 3)), np.array([[2, 0], [1, 1]], np.int64)),
-                Sample(rand((2, 3)), np.array([0, 3], np.int32), raises=InvalidArgumentError),
-                Sample(rand((2, 3)), np.array([-1, 0], np.int32), raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(rand((3, 4)), np.array([0, 3, 1], np.int32)),
+            Sample(rand((2, 2, 3)), np.array([[2, 0], [1, 1]], np.int64)),
+            Sample(rand((2, 3)), np.array([0, 3], np.int32), raises=InvalidArgumentError),
+            Sample(rand((2, 3)), np.array([-1, 0], np.int32), raises=InvalidArgumentError)])
 class _SparseXent:
     """Outputs (loss, backprop = softmax - onehot(labels)); labels get no gradient."""
 
@@ -378,7 +379,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
 
 # -- l2_loss -------------------------------------------------------------------------------
 @defop("L2Loss", params=False, dtypes=REAL_FLOAT, reference=lambda t: np.sum(t * t) / 2,
-       samples=[Sample(rand((2, 3))), Sample(rand(()))])
+       samples=lambda: [Sample(rand((2, 3))), Sample(rand(()))])
 class _L2Loss:
     def fwd(xp, t):
         return (xp.sum(t * t) / 2).astype(t.dtype)
@@ -412,10 +413,11 @@ def _weighted_xent_reference(labels: Any, logits: Any, pos_weight: Any) -> Any:
     return labels * pos_weight * np.logaddexp(0, -logits) + (1 - labels) * np.logaddexp(0, logits)
 
 
-@composite(samples=[Sample(composite_rand((2, 3), 0.0, 1.0), composite_rand((2, 3), -4.0, 4.0),
-                           composite_rand((), 0.5, 3.0)),
-                    Sample(composite_rand((4,), 0.0, 1.0), np.array([-30.0, -1.5, 1.5, 30.0]),
-                           composite_rand((4,), 0.5, 3.0))],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3), 0.0, 1.0), composite_rand((2, 3), -4.0, 4.0),
+                       composite_rand((), 0.5, 3.0)),
+                Sample(composite_rand((4,), 0.0, 1.0), np.array([-30.0, -1.5, 1.5, 30.0]),
+                       composite_rand((4,), 0.5, 3.0))],
            reference=_weighted_xent_reference)
 def weighted_cross_entropy_with_logits(labels: Any, logits: Any, pos_weight: Any,
                                        name: str | None = None) -> Tensor:
@@ -446,9 +448,9 @@ def _log_poisson_reference(targets: Any, log_input: Any, compute_full_loss: bool
     return loss
 
 
-@composite(samples=[Sample(composite_rand((2, 3), 0.0, 4.0), composite_rand((2, 3))),
-                    Sample(np.array([0.2, 0.7, 1.5, 3.0]), composite_rand((4,)),
-                           params={"compute_full_loss": True})],
+@composite(samples=lambda: [Sample(composite_rand((2, 3), 0.0, 4.0), composite_rand((2, 3))),
+                            Sample(np.array([0.2, 0.7, 1.5, 3.0]), composite_rand((4,)),
+                                   params={"compute_full_loss": True})],
            reference=_log_poisson_reference)
 def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = False,
                      name: str | None = None) -> Tensor:
@@ -484,9 +486,9 @@ def _average_loss_reference(per_example_loss: Any, sample_weight: Any = None,
     return np.sum(loss) / size if size else 0.0 * np.sum(loss)
 
 
-@composite(samples=[Sample(composite_rand((3, 2))),
-                    Sample(composite_rand((4,)), params={"global_batch_size": 8}),
-                    Sample(composite_rand((3,)), composite_rand((3,)), grad=False)],
+@composite(samples=lambda: [Sample(composite_rand((3, 2))),
+                            Sample(composite_rand((4,)), params={"global_batch_size": 8}),
+                            Sample(composite_rand((3,)), composite_rand((3,)), grad=False)],
            reference=_average_loss_reference)
 def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
                          global_batch_size: Any = None) -> Tensor:

@@ -86,16 +86,17 @@ def _lu_reference(x: Any, output_idx_type: str) -> tuple:
 # grad=False throughout: TF 2.21 has no gradient for Lu (LookupError, as here).
 @defop("Lu", n_out=2, dtypes=("float16", "float32", "float64", "complex64", "complex128"),
        reference=_lu_reference,
-       samples=[Sample(rand((3, 3)), params={"output_idx_type": "int32"}, grad=False),
-                Sample(rand((2, 4, 4)), params={"output_idx_type": "int64"}, grad=False),
-                Sample(rand((3, 3)) + 1j * rand((3, 3)), params={"output_idx_type": "int32"},
-                       grad=False),
-                Sample(np.array([[1.0, 2.0], [2.0, 4.0]]), params={"output_idx_type": "int32"},
-                       raises=InvalidArgumentError),
-                Sample(rand((2, 3)), params={"output_idx_type": "int32"},
-                       raises=InvalidArgumentError),
-                Sample(rand((3,)), params={"output_idx_type": "int32"},
-                       raises=InvalidArgumentError)])
+       samples=lambda:
+           [Sample(rand((3, 3)), params={"output_idx_type": "int32"}, grad=False),
+            Sample(rand((2, 4, 4)), params={"output_idx_type": "int64"}, grad=False),
+            Sample(rand((3, 3)) + 1j * rand((3, 3)), params={"output_idx_type": "int32"},
+                   grad=False),
+            Sample(np.array([[1.0, 2.0], [2.0, 4.0]]), params={"output_idx_type": "int32"},
+                   raises=InvalidArgumentError),
+            Sample(rand((2, 3)), params={"output_idx_type": "int32"},
+                   raises=InvalidArgumentError),
+            Sample(rand((3,)), params={"output_idx_type": "int32"},
+                   raises=InvalidArgumentError)])
 class _Lu:
     fwd = _lu_fwd
     vjp = no_gradient("Lu")
@@ -174,10 +175,10 @@ _LU3 = _lu_sample((), 3, 2.0)
 _LU23 = _lu_sample((2,), 3, 3.0)
 
 
-@composite(samples=[Sample(*_LU3, composite_rand((3, 2))),
-                    Sample(*_LU23, composite_rand((2, 3, 1))),
-                    Sample(*_LU3, composite_rand((2, 3, 2))),  # rhs batch broadcasts
-                    Sample(*_LU23, composite_rand((3, 2)))],
+@composite(samples=lambda: [Sample(*_LU3, composite_rand((3, 2))),
+                            Sample(*_LU23, composite_rand((2, 3, 1))),
+                            Sample(*_LU3, composite_rand((2, 3, 2))),  # rhs batch broadcasts
+                            Sample(*_LU23, composite_rand((3, 2)))],
            reference=_solve_reference)
 def lu_solve(lower_upper: Any, perm: Any, rhs: Any, validate_args: bool = False,
              name: str | None = None) -> Tensor:
@@ -208,7 +209,7 @@ def _reconstruct_reference(lower_upper: Any, perm: Any) -> Any:
     return out
 
 
-@composite(samples=[Sample(*_LU3), Sample(*_LU23)], reference=_reconstruct_reference)
+@composite(samples=lambda: [Sample(*_LU3), Sample(*_LU23)], reference=_reconstruct_reference)
 def lu_reconstruct(lower_upper: Any, perm: Any, validate_args: bool = False,
                    name: str | None = None) -> Tensor:
     """The matrices A whose ``tf.linalg.lu`` is ``(lower_upper, perm)``: rows of L U put back.
@@ -224,7 +225,7 @@ def lu_reconstruct(lower_upper: Any, perm: Any, validate_args: bool = False,
     return indexing.gather(product, inverse, axis=nbatch, batch_dims=nbatch)
 
 
-@composite(samples=[Sample(*_LU3), Sample(*_LU23)],
+@composite(samples=lambda: [Sample(*_LU3), Sample(*_LU23)],
            reference=lambda lower_upper, perm: np.linalg.inv(
                _reconstruct_reference(lower_upper, perm)))
 def lu_matrix_inverse(lower_upper: Any, perm: Any, validate_args: bool = False,

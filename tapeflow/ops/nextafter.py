@@ -18,7 +18,7 @@ nextafter = elementwise(
     "NextAfter", lambda xp, x1, x2: xp.nextafter(x1, x2),
     (lambda out: ones_like(out),  # d/dx1 = 1 (TF's NextAfterGrad), shaped like the output
      lambda out: zeros_like(out)),  # d/dx2 = 0
-    samples=binary(apart=True), dtypes=("float32", "float64"), reference=np.nextafter)
+    samples=lambda: binary(apart=True), dtypes=("float32", "float64"), reference=np.nextafter)
 nextafter.__doc__ = """The next float after ``x1`` in the direction of ``x2``, elementwise
 (float32 and float64 only, as TF).
 

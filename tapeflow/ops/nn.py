@@ -18,8 +18,9 @@ __all__ = ["relu", "softmax"]
 # relu's output: the same sign).  Relu's VJP and JVP are this op: one pass
 # and one new array, where ``g * cast(out > 0)`` made three (the large MLP
 # benchmark's backward peak held a float mask and the product at once).
-@defop("ReluGrad", samples=[Sample(rand((2, 3)), away_from(rand((2, 3), -2.0, 2.0), (0.0,))),
-                            Sample(rand((4,)), away_from(rand((4,), -2.0, 2.0), (0.0,)))],
+@defop("ReluGrad", samples=lambda:
+                       [Sample(rand((2, 3)), away_from(rand((2, 3), -2.0, 2.0), (0.0,))),
+                        Sample(rand((4,)), away_from(rand((4,), -2.0, 2.0), (0.0,)))],
        dtypes=REAL, batchable=True, params=False,
        reference=lambda gradients, features: gradients * (features > 0))
 class _ReluGrad:
@@ -33,7 +34,7 @@ class _ReluGrad:
         return None if dgradients is None else _ReluGrad(dgradients, features)
 
 
-@defop("Relu", samples=unary(kinks=(0.0,)), dtypes=REAL, batchable=True, params=False,
+@defop("Relu", samples=lambda: unary(kinks=(0.0,)), dtypes=REAL, batchable=True, params=False,
        reference=lambda features: np.maximum(features, 0))
 class _Relu:
     def fwd(xp, features):
@@ -66,9 +67,9 @@ def _softmax_ref(x: Any, axis: int) -> Any:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-@defop("Softmax", batchable=True, samples=[Sample(rand((2, 5)), params={"axis": 1}),
-                           Sample(rand((3, 2, 4)), params={"axis": 1}),
-                           Sample(rand((4,)), params={"axis": 0})],
+@defop("Softmax", batchable=True, samples=lambda: [Sample(rand((2, 5)), params={"axis": 1}),
+                                   Sample(rand((3, 2, 4)), params={"axis": 1}),
+                                   Sample(rand((4,)), params={"axis": 0})],
        reference=_softmax_ref)
 class _Softmax:
     fwd = _softmax_fwd

@@ -45,10 +45,11 @@ def _normalize_reference(tensor: Any, ord: Any = "euclidean", axis: Any = None) 
     return tensor / size, size
 
 
-@composite(samples=[Sample(composite_rand((2, 3))),
-                    Sample(composite_rand((2, 3)), params={"axis": 1}),
-                    Sample(composite_rand((3, 2, 2)), params={"ord": "fro", "axis": (1, 2)}),
-                    Sample(composite_rand((2, 3)), params={"ord": 3.0, "axis": 0})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3))),
+                Sample(composite_rand((2, 3)), params={"axis": 1}),
+                Sample(composite_rand((3, 2, 2)), params={"ord": "fro", "axis": (1, 2)}),
+                Sample(composite_rand((2, 3)), params={"ord": 3.0, "axis": 0})],
            reference=_normalize_reference)
 def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None,
               name: str | None = None) -> tuple:
@@ -80,10 +81,10 @@ def _weighted_moments_reference(x: Any, frequency_weights: Any, axes: Any,
 
 # The table passes differentiable inputs positionally: x and the weights, axes as a parameter.
 @composite(name="weighted_moments", reference=_weighted_moments_reference,
-           samples=[Sample(composite_rand((4, 3)), composite_rand((4, 1), 0.5, 2.0),
-                           params={"axes": [0]}),
-                    Sample(composite_rand((2, 3, 2)), composite_rand((3, 1), 0.5, 2.0),
-                           params={"axes": [0, 2], "keepdims": True})])
+           samples=lambda: [Sample(composite_rand((4, 3)), composite_rand((4, 1), 0.5, 2.0),
+                                   params={"axes": [0]}),
+                            Sample(composite_rand((2, 3, 2)), composite_rand((3, 1), 0.5, 2.0),
+                                   params={"axes": [0, 2], "keepdims": True})])
 def _weighted_moments_sampled(x: Any, frequency_weights: Any, axes: Any,
                               keepdims: bool = False) -> tuple:
     return weighted_moments(x, axes, frequency_weights, keepdims)
@@ -146,9 +147,9 @@ _window_sum = linear(
     "LRNWindowSum", _window_sum_fwd,
     lambda g, *, depth_radius: _window_sum(g, depth_radius=depth_radius),
     params=True, dtypes=REAL_FLOAT, reference=_window_sum_reference,
-    samples=[Sample(rand((2, 5)), params={"depth_radius": 1}),
-             Sample(rand((1, 2, 3)), params={"depth_radius": 5}),
-             Sample(rand((3,)), params={"depth_radius": 0})])
+    samples=lambda: [Sample(rand((2, 5)), params={"depth_radius": 1}),
+                     Sample(rand((1, 2, 3)), params={"depth_radius": 5}),
+                     Sample(rand((3,)), params={"depth_radius": 0})])
 
 
 def _lrn_fwd(xp: Any, input: Any, *, depth_radius: int, bias: float, alpha: float,
@@ -167,12 +168,12 @@ def _lrn_norm(input: Tensor, depth_radius: int, bias: float, alpha: float) -> Te
 
 
 @defop("LRN", dtypes=REAL_FLOAT, reference=_lrn_reference,
-       samples=[Sample(rand((1, 2, 2, 4)),
-                       params={"depth_radius": 1, "bias": 1.0, "alpha": 1.0, "beta": 0.5}),
-                Sample(rand((2, 1, 3, 7)),
-                       params={"depth_radius": 2, "bias": 0.5, "alpha": 0.3, "beta": 0.75}),
-                Sample(rand((1, 1, 2, 3)),
-                       params={"depth_radius": 5, "bias": 2.0, "alpha": 0.1, "beta": 1.0})])
+       samples=lambda: [Sample(rand((1, 2, 2, 4)),
+                               params={"depth_radius": 1, "bias": 1.0, "alpha": 1.0, "beta": 0.5}),
+                        Sample(rand((2, 1, 3, 7)),
+                               params={"depth_radius": 2, "bias": 0.5, "alpha": 0.3, "beta": 0.75}),
+                        Sample(rand((1, 1, 2, 3)),
+                               params={"depth_radius": 5, "bias": 2.0, "alpha": 0.1, "beta": 1.0})])
 class _LRN:
     fwd = _lrn_fwd
 

@@ -49,10 +49,11 @@ def _partition_reference(data: Any, partitions: Any, num_partitions: int) -> lis
     return [data[partitions == p] for p in range(num_partitions)]
 
 
-@composite(samples=[Sample(composite_rand((4, 2)), np.array([1, 0, 1, 1], np.int32),
-                           params={"num_partitions": 3}),
-                    Sample(composite_rand((2, 3)), np.array([[0, 1, 0], [1, 1, 0]], np.int32),
-                           params={"num_partitions": 2})],
+@composite(samples=lambda:
+               [Sample(composite_rand((4, 2)), np.array([1, 0, 1, 1], np.int32),
+                       params={"num_partitions": 3}),
+                Sample(composite_rand((2, 3)), np.array([[0, 1, 0], [1, 1, 0]], np.int32),
+                       params={"num_partitions": 2})],
            reference=_partition_reference)
 def dynamic_partition(data: Any, partitions: Any, num_partitions: Any,
                       name: str | None = None) -> list:
@@ -103,9 +104,9 @@ _stitch = linear(
     "DynamicStitch", _stitch_fwd,
     # TF's transpose: every row gathers g at its index (losing duplicates too)
     (None, lambda g, indices: indexing._gather(g, indices, axis=0, batch_dims=0)),
-    samples=[Sample(np.array([2, 0, 3, 1], np.int32), rand((4, 2))),
-             Sample(np.array([4, 0, 1], np.int32), rand((3,))),
-             Sample(np.array([1, 0, 1], np.int32), rand((3, 2)), grad=False)],  # duplicate
+    samples=lambda: [Sample(np.array([2, 0, 3, 1], np.int32), rand((4, 2))),
+                     Sample(np.array([4, 0, 1], np.int32), rand((3,))),
+                     Sample(np.array([1, 0, 1], np.int32), rand((3, 2)), grad=False)],  # duplicate
     same_dtype=False, reference=_stitch_reference)
 
 

@@ -179,7 +179,7 @@ _POOLS = [((1, 5, 5, 2), PoolSpec((2, 2), (2, 2), ((0, 1), (0, 1)))),
           ((1, 4, 4, 1), PoolSpec((3, 3), (1, 1), ((1, 1), (1, 1))))]
 
 
-@defop("MaxPool", samples=_pool_samples(_POOLS), dtypes=REAL, reference=_ref_max_pool)
+@defop("MaxPool", samples=lambda: _pool_samples(_POOLS), dtypes=REAL, reference=_ref_max_pool)
 class _MaxPool:
     fwd = _max_pool_fwd
 
@@ -195,13 +195,13 @@ _max_pool_grad = linear(
     "MaxPoolGrad", _max_pool_grad_fwd,
     (None, None, lambda g, orig_input, orig_output, *, spec: _max_pool_grad_grad(
         orig_input, orig_output, g, spec=spec)),
-    samples=_pool_samples(_POOLS, grad_of="out"), params=True, dtypes=REAL_FLOAT,
+    samples=lambda: _pool_samples(_POOLS, grad_of="out"), params=True, dtypes=REAL_FLOAT,
     reference=_ref_max_pool_grad)
 _max_pool_grad_grad = linear(
     "MaxPoolGradGrad", _max_pool_grad_grad_fwd,
     (None, None, lambda g, orig_input, orig_output, *, spec: _max_pool_grad(
         orig_input, orig_output, g, spec=spec)),
-    samples=_pool_samples(_POOLS, grad_of="input"), params=True, dtypes=REAL_FLOAT,
+    samples=lambda: _pool_samples(_POOLS, grad_of="input"), params=True, dtypes=REAL_FLOAT,
     reference=_ref_max_pool_grad_grad)
 
 
@@ -220,12 +220,12 @@ _avg_pool_op = linear(
     "AvgPool", _avg_pool_fwd,
     lambda g, value_shape, *, spec: _avg_pool_grad_op(g, spec=spec,
                                                       orig_input_shape=value_shape),
-    samples=_pool_samples(_POOLS), params=True, dtypes=REAL_FLOAT, reference=_ref_avg_pool)
+    samples=lambda: _pool_samples(_POOLS), params=True, dtypes=REAL_FLOAT, reference=_ref_avg_pool)
 _avg_pool_grad_op = linear(
     "AvgPoolGrad", _avg_pool_grad_fwd,
     lambda g, *, spec, orig_input_shape: _avg_pool_op(g, spec=spec),
-    samples=[Sample(rand(_ref_avg_pool(rand(xs), spec).shape),
-                    params={"spec": spec, "orig_input_shape": xs}) for xs, spec in _POOLS],
+    samples=lambda: [Sample(rand(_ref_avg_pool(rand(xs), spec).shape),
+                            params={"spec": spec, "orig_input_shape": xs}) for xs, spec in _POOLS],
     params=True, dtypes=REAL_FLOAT, reference=_ref_avg_pool_grad)
 
 
@@ -308,7 +308,7 @@ def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
 
 # The 1-D pools run the 2-D ops on a height of 1.  Max: kinks where a window's
 # two largest meet (random samples keep them apart).
-@composite(samples=_pool1d_samples(), reference=_pool1d_reference(np.max), smooth=False)
+@composite(samples=_pool1d_samples, reference=_pool1d_reference(np.max), smooth=False)
 def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
                name: str | None = None) -> Tensor:
     """``max_pool2d`` over (N, W, C) (or NCW) inputs.
@@ -320,7 +320,7 @@ def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     return _pool("MaxPool", input, ksize, strides, padding, data_format, 1)
 
 
-@composite(samples=_pool1d_samples(), reference=_pool1d_reference(np.mean))
+@composite(samples=_pool1d_samples, reference=_pool1d_reference(np.mean))
 def avg_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",
                name: str | None = None) -> Tensor:
     """``avg_pool2d`` over (N, W, C) (or NCW) inputs.
@@ -341,7 +341,7 @@ def _by_rank(op: str, input: Any, data_format: str | None) -> int:
     return rank - 2
 
 
-@composite(samples=_pool1d_samples()[1:], reference=_pool1d_reference(np.max), smooth=False)
+@composite(samples=lambda: _pool1d_samples()[1:], reference=_pool1d_reference(np.max), smooth=False)
 def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
              name: str | None = None) -> Tensor:
     """``max_pool1d`` or ``max_pool2d`` by the input's rank.
@@ -354,7 +354,7 @@ def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: st
                  _by_rank("MaxPool", input, data_format))
 
 
-@composite(samples=_pool1d_samples()[:1], reference=_pool1d_reference(np.mean))
+@composite(samples=lambda: _pool1d_samples()[:1], reference=_pool1d_reference(np.mean))
 def avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
              name: str | None = None) -> Tensor:
     """``avg_pool1d`` or ``avg_pool2d`` by the input's rank.

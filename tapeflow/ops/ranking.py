@@ -58,11 +58,11 @@ def _arg_reference(largest: bool) -> Any:
 
 _argmax = nondiff("ArgMax", lambda xp, input, *, axis, output_type: _arg_fwd(
                       xp, "ArgMax", input, axis, output_type, True),
-                  samples=_arg_samples(), dtypes=REAL + BOOL, n_in=1, params=True,
+                  samples=_arg_samples, dtypes=REAL + BOOL, n_in=1, params=True,
                   reference=_arg_reference(True))
 _argmin = nondiff("ArgMin", lambda xp, input, *, axis, output_type: _arg_fwd(
                       xp, "ArgMin", input, axis, output_type, False),
-                  samples=_arg_samples(), dtypes=REAL + BOOL, n_in=1, params=True,
+                  samples=_arg_samples, dtypes=REAL + BOOL, n_in=1, params=True,
                   reference=_arg_reference(False))
 
 
@@ -158,7 +158,7 @@ def _top_k_samples() -> list[Sample]:
             Sample(rand(()), params={"k": 1, **p}, raises=InvalidArgumentError)]
 
 
-@defop("TopKV2", samples=_top_k_samples(), dtypes=REAL, n_out=2, batchable=True,
+@defop("TopKV2", samples=_top_k_samples, dtypes=REAL, n_out=2, batchable=True,
        reference=_top_k_reference)
 class _TopK:
     fwd = _top_k_fwd

@@ -71,7 +71,7 @@ def _count(x_shape: tuple, axis: tuple | None) -> int:
     return math.prod([x_shape[i] for i in axis])
 
 
-@defop("Sum", samples=_samples(), batchable=True, reference=_reference(np.sum),
+@defop("Sum", samples=_samples, batchable=True, reference=_reference(np.sum),
        dtypes=NUMERIC)
 class _Sum:
     def fwd(xp, x, *, axis, keepdims):
@@ -88,7 +88,7 @@ class _Sum:
 _SUM_DIVIDE = frozenset(np.dtype(n) for n in ("float32", "float64", "complex64", "complex128"))
 
 
-@defop("Mean", samples=_samples(), batchable=True, reference=_reference(np.mean), dtypes=NUMERIC)
+@defop("Mean", samples=_samples, batchable=True, reference=_reference(np.mean), dtypes=NUMERIC)
 class _Mean:
     def fwd(xp, x, *, axis, keepdims):
         if x.dtype.kind in "iu":  # TF: integer mean truncates
@@ -203,7 +203,7 @@ def _exclusive_cumprod(y: Tensor, n: int, reverse: bool) -> Tensor:
     return c
 
 
-@defop("Prod", batchable=True, samples=_samples(0.5, 1.5) + [
+@defop("Prod", batchable=True, samples=lambda: _samples(0.5, 1.5) + [
         Sample(np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),
                params={"axis": (1,), "keepdims": False}),
         Sample(np.array([[[0.0, 1.2], [0.7, -1.1], [2.0, 0.0]],

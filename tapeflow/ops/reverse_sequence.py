@@ -69,12 +69,12 @@ _reverse_sequence = linear(
     # a self-inverse permutation: its transpose is itself
     (lambda g, seq_lengths, *, seq_dim, batch_dim: _reverse_sequence(
         g, seq_lengths, seq_dim=seq_dim, batch_dim=batch_dim), None),
-    samples=[Sample(rand((2, 4)), np.array([3, 1], np.int32),
-                    params={"seq_dim": 1, "batch_dim": 0}),
-             Sample(rand((3, 2, 2)), np.array([3, 0], np.int64),
-                    params={"seq_dim": 0, "batch_dim": 1}),
-             Sample(rand((2, 3, 2)), np.array([2, 3], np.int32),
-                    params={"seq_dim": 1, "batch_dim": 2})],
+    samples=lambda: [Sample(rand((2, 4)), np.array([3, 1], np.int32),
+                            params={"seq_dim": 1, "batch_dim": 0}),
+                     Sample(rand((3, 2, 2)), np.array([3, 0], np.int64),
+                            params={"seq_dim": 0, "batch_dim": 1}),
+                     Sample(rand((2, 3, 2)), np.array([2, 3], np.int32),
+                            params={"seq_dim": 1, "batch_dim": 2})],
     dtypes=ANY, params=True, same_dtype=False, reference=_reference)
 
 

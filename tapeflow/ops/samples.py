@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tapeflow.core import opdef
 from tapeflow.core.opdef import Sample
 
 
@@ -52,10 +53,13 @@ def _stream(kind: str = "") -> _Stream:
     file): each op module draws its own sequence, so its samples do not change
     when the order in which modules are imported does.  ``kind`` names a second,
     separate sequence of the same module."""
-    frame = sys._getframe(1)
-    while frame.f_globals.get("__name__") == __name__:
-        frame = frame.f_back
-    module = frame.f_globals.get("__name__", "") + kind
+    module = opdef.drawing_for  # deferred samples: their declaring module's stream
+    if module is None:
+        frame = sys._getframe(1)
+        while frame.f_globals.get("__name__") == __name__:
+            frame = frame.f_back
+        module = frame.f_globals.get("__name__", "")
+    module += kind
     stream = _streams.get(module)
     if stream is None:
         stream = _streams[module] = _Stream(zlib.crc32(module.encode()) % 100_000)

@@ -99,7 +99,7 @@ _cumsum = linear(
     "Cumsum", lambda xp, x, *, axis, exclusive, reverse: _scan_fwd(
         xp, x, xp.cumsum, 0, axis, exclusive, reverse),
     _cumsum_transpose, dtypes=NUMERIC, params=True,
-    samples=_scan_samples(-2.0, 2.0) + [
+    samples=lambda: _scan_samples(-2.0, 2.0) + [
         Sample(rand((2, 3)) + 1j * rand((2, 3)),
                params={"axis": 1, "exclusive": True, "reverse": True})],
     batchable=True,
@@ -151,7 +151,7 @@ def _cumprod_complex_samples() -> list[Sample]:
             Sample(z, params={"axis": 0, "exclusive": True, "reverse": True})]
 
 
-@defop("Cumprod", samples=_scan_samples(0.5, 1.5) + _cumprod_zeros_samples()
+@defop("Cumprod", samples=lambda: _scan_samples(0.5, 1.5) + _cumprod_zeros_samples()
        + _cumprod_complex_samples(), dtypes=NUMERIC, batchable=True,
        reference=lambda x, axis, exclusive, reverse: _scan_reference(
            x, axis, exclusive, reverse, product=True))
@@ -255,7 +255,7 @@ def _softmax(x: Tensor, axis: Any) -> Tensor:
 
 
 @defop("ReduceLogSumExp", dtypes=REAL_FLOAT, batchable=True, reference=_logsumexp_reference,
-       samples=_reduce_samples() + [
+       samples=lambda: _reduce_samples() + [
            Sample(np.array([[700.0, 701.0, -np.inf], [-3.0, -np.inf, 2.0]]),
                   params={"axis": (1,), "keepdims": False}, ref=lambda x, axis, keepdims:
                   np.array([701 + np.log1p(np.exp(-1.0)), 2 + np.log1p(np.exp(-5.0))]))])
@@ -311,7 +311,7 @@ def _complex_samples() -> list[Sample]:
 
 
 @defop("ReduceVariance", dtypes=FLOAT, batchable=True, reference=_var_reference,
-       samples=_reduce_samples() + _complex_samples())
+       samples=lambda: _reduce_samples() + _complex_samples())
 class _Variance:
     fwd = _variance_fwd
 
@@ -326,7 +326,7 @@ class _Variance:
 
 
 @defop("ReduceStd", dtypes=FLOAT, batchable=True,
-       samples=_reduce_samples(nonconstant=True) + _complex_samples(),
+       samples=lambda: _reduce_samples(nonconstant=True) + _complex_samples(),
        reference=lambda x, axis, keepdims: np.std(x, axis=axis, keepdims=keepdims))
 class _Std:
     def fwd(xp, x, *, axis, keepdims):
@@ -413,9 +413,10 @@ def _euclidean_reference(x: Any, axis: Any = None, keepdims: bool = False) -> An
     return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
 
 
-@composite(samples=[Sample(composite_rand((2, 3)) + 0.5, params={"axis": 1}),
-                    Sample(composite_rand((3,)) + 0.5),
-                    Sample(composite_rand((2, 3)) + 0.5, params={"axis": 0, "keepdims": True})],
+@composite(samples=lambda:
+               [Sample(composite_rand((2, 3)) + 0.5, params={"axis": 1}),
+                Sample(composite_rand((3,)) + 0.5),
+                Sample(composite_rand((2, 3)) + 0.5, params={"axis": 0, "keepdims": True})],
            reference=_euclidean_reference)
 def reduce_euclidean_norm(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                           name: str | None = None) -> Tensor:
@@ -452,10 +453,10 @@ def _bool_samples() -> list[Sample]:
 
 
 _any = nondiff("Any", lambda xp, x, *, axis, keepdims: xp.any(x, axis=axis, keepdims=keepdims),
-               samples=_bool_samples(), dtypes=BOOL, n_in=1, params=True,
+               samples=_bool_samples, dtypes=BOOL, n_in=1, params=True,
                reference=lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims))
 _all = nondiff("All", lambda xp, x, *, axis, keepdims: xp.all(x, axis=axis, keepdims=keepdims),
-               samples=_bool_samples(), dtypes=BOOL, n_in=1, params=True,
+               samples=_bool_samples, dtypes=BOOL, n_in=1, params=True,
                reference=lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims))
 
 
@@ -498,10 +499,10 @@ def _count_nonzero_reference(input: Any, axis: Any = None, keepdims: Any = None,
 
 
 # An integer result: the float sample's derivative checks see zeros (no gradient).
-@composite(samples=[Sample(composite_rand((2, 4)) * np.array([1.0, 0.0, 1.0, 0.0]),
-                           params={"axis": 1}),
-                    Sample(np.array([[0, 3, 0], [2, -1, 0]], np.int32),
-                           params={"axis": 0, "keepdims": True, "dtype": "int32"})],
+@composite(samples=lambda: [Sample(composite_rand((2, 4)) * np.array([1.0, 0.0, 1.0, 0.0]),
+                                   params={"axis": 1}),
+                            Sample(np.array([[0, 3, 0], [2, -1, 0]], np.int32),
+                                   params={"axis": 0, "keepdims": True, "dtype": "int32"})],
            reference=_count_nonzero_reference)
 def count_nonzero(input: Any, axis: Any = None, keepdims: Any = None, dtype: Any = "int64",
                   name: str | None = None) -> Tensor:
@@ -567,7 +568,7 @@ def _l2_reference(x: Any, axis: Any, epsilon: float) -> Any:
     return x / np.sqrt(np.maximum(norm2, epsilon))
 
 
-@defop("L2Normalize", dtypes=FLOAT, batchable=True, samples=_l2_samples(),
+@defop("L2Normalize", dtypes=FLOAT, batchable=True, samples=_l2_samples,
        reference=_l2_reference)
 class _L2Normalize:
     fwd = _l2_normalize_fwd

@@ -242,14 +242,14 @@ def _sum_transpose(g: Tensor, data_shape: tuple, segment_ids: Tensor) -> Tensor:
 _segment_sum = linear(
     "SegmentSum", lambda xp, data, segment_ids: _sorted_fwd(
         "SegmentSum", data, segment_ids, np.add),
-    (_sum_transpose, None), samples=_sorted_samples(), dtypes=NUMERIC, same_dtype=False,
+    (_sum_transpose, None), samples=_sorted_samples, dtypes=NUMERIC, same_dtype=False,
     batchable=True, reference=_loop_reference(np.sum, _zero))
 _segment_mean = linear(
-    "SegmentMean", _segment_mean_fwd, (_mean_transpose, None), samples=_sorted_samples(),
+    "SegmentMean", _segment_mean_fwd, (_mean_transpose, None), samples=_sorted_samples,
     dtypes=NUMERIC, same_dtype=False, batchable=True, reference=_loop_reference(np.mean, _zero))
 
 
-@defop("SegmentMax", samples=_sorted_samples(ties=True), dtypes=REAL, same_dtype=False,
+@defop("SegmentMax", samples=lambda: _sorted_samples(ties=True), dtypes=REAL, same_dtype=False,
        params=False, batchable=True, reference=_loop_reference(np.max, _zero))
 class _SegmentMax:
     def fwd(xp, data, segment_ids):
@@ -262,7 +262,7 @@ class _SegmentMax:
         return _extreme_jvp(ddata, data, segment_ids, out, out._value.shape[0])
 
 
-@defop("SegmentMin", samples=_sorted_samples(ties=True), dtypes=REAL, same_dtype=False,
+@defop("SegmentMin", samples=lambda: _sorted_samples(ties=True), dtypes=REAL, same_dtype=False,
        params=False, batchable=True, reference=_loop_reference(np.min, _zero))
 class _SegmentMin:
     def fwd(xp, data, segment_ids):
@@ -287,8 +287,8 @@ _unsorted_sum = linear(
         "UnsortedSegmentSum", data, segment_ids, num_segments, np.add),
     (lambda g, data_shape, segment_ids, *, num_segments: _sum_transpose(
         g, data_shape, segment_ids), None),
-    samples=_unsorted_samples() + [Sample(rand((3,)) + 1j * rand((3,)), _ids(1, -1, 1),
-                                          params={"num_segments": 2})],
+    samples=lambda: _unsorted_samples() + [Sample(rand((3,)) + 1j * rand((3,)), _ids(1, -1, 1),
+                                                  params={"num_segments": 2})],
     dtypes=NUMERIC, same_dtype=False, params=True,
     batchable=True, reference=_loop_reference(np.sum, _zero))
 
@@ -301,7 +301,7 @@ def _highest(dt: np.dtype) -> Any:
     return _extreme(dt, low=False)
 
 
-@defop("UnsortedSegmentMax", samples=_unsorted_samples(ties=True), dtypes=REAL,
+@defop("UnsortedSegmentMax", samples=lambda: _unsorted_samples(ties=True), dtypes=REAL,
        same_dtype=False, batchable=True, reference=_loop_reference(np.max, _lowest))
 class _UnsortedMax:
     def fwd(xp, data, segment_ids, *, num_segments):
@@ -314,7 +314,7 @@ class _UnsortedMax:
         return _extreme_jvp(ddata, data, segment_ids, out, num_segments)
 
 
-@defop("UnsortedSegmentMin", samples=_unsorted_samples(ties=True), dtypes=REAL,
+@defop("UnsortedSegmentMin", samples=lambda: _unsorted_samples(ties=True), dtypes=REAL,
        same_dtype=False, batchable=True, reference=_loop_reference(np.min, _highest))
 class _UnsortedMin:
     def fwd(xp, data, segment_ids, *, num_segments):
@@ -373,7 +373,7 @@ def _complex_samples(unsorted: bool) -> list[Sample]:
     return [Sample(z, _ids(0, 1, 1), params=params)]
 
 
-@defop("SegmentProd", samples=_sorted_samples() + _zeros_samples(False)
+@defop("SegmentProd", samples=lambda: _sorted_samples() + _zeros_samples(False)
        + _complex_samples(False), dtypes=NUMERIC, same_dtype=False, params=False,
        reference=_loop_reference(np.prod, lambda dt: 1))
 class _SegmentProd:
@@ -387,7 +387,7 @@ class _SegmentProd:
         return _prod_jvp(ddata, data, segment_ids, out)
 
 
-@defop("UnsortedSegmentProd", samples=_unsorted_samples() + _zeros_samples(True)
+@defop("UnsortedSegmentProd", samples=lambda: _unsorted_samples() + _zeros_samples(True)
        + _complex_samples(True), dtypes=NUMERIC, same_dtype=False,
        reference=_loop_reference(np.prod, lambda dt: 1))
 class _UnsortedProd:
@@ -525,10 +525,10 @@ def _unsorted_mean_reference(data: Any, segment_ids: Any, num_segments: int) -> 
     return out
 
 
-@composite(samples=[Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
-                           params={"num_segments": 5}),
-                    Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
-                           params={"num_segments": 3})],
+@composite(samples=lambda: [Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
+                                   params={"num_segments": 5}),
+                            Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
+                                   params={"num_segments": 3})],
            reference=_unsorted_mean_reference)
 def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: Any,
                           name: str | None = None) -> Tensor:
@@ -557,10 +557,10 @@ def _sqrt_n_reference(data: Any, segment_ids: Any, num_segments: int) -> Any:
                      for s in range(num_segments)]).reshape((num_segments,) + tail)
 
 
-@composite(samples=[Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
-                           params={"num_segments": 5}),
-                    Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
-                           params={"num_segments": 3})],
+@composite(samples=lambda: [Sample(composite_rand((5, 2)), _ids(3, 0, -1, 3, 3),
+                                   params={"num_segments": 5}),
+                            Sample(composite_rand((2, 3, 2)), _ids(0, 2, 1, 2, 2, -1).reshape(2, 3),
+                                   params={"num_segments": 3})],
            reference=_sqrt_n_reference)
 def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: Any,
                             name: str | None = None) -> Tensor:

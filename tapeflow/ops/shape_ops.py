@@ -69,11 +69,11 @@ def lead(g: Any, ndim: int) -> tuple:
 _reshape = linear("Reshape", _reshape_fwd,
                   lambda g, tensor_shape, *, shape: _reshape(
                       g, shape=lead(g, len(shape)) + tensor_shape),  # reshape back
-                  samples=[Sample(rand((2, 3)), params={"shape": (3, 2)}),
-                           Sample(rand((2, 3)), params={"shape": (-1,)}),
-                           Sample(rand((6,)), params={"shape": (2, 1, 3)}),
-                           Sample(rand((2, 3)), params={"shape": (4,)},
-                                  raises=InvalidArgumentError)],
+                  samples=lambda: [Sample(rand((2, 3)), params={"shape": (3, 2)}),
+                                   Sample(rand((2, 3)), params={"shape": (-1,)}),
+                                   Sample(rand((6,)), params={"shape": (2, 1, 3)}),
+                                   Sample(rand((2, 3)), params={"shape": (4,)},
+                                          raises=InvalidArgumentError)],
                   params=True, dtypes=ANY, reference=lambda x, shape: np.reshape(x, shape),
                   batchable=True)
 
@@ -112,10 +112,10 @@ _broadcast_to = linear(
     "BroadcastTo", _broadcast_fwd,
     lambda g, input_shape, *, shape: reduction.sum_to_shape(  # sum back over broadcast axes
         g, input_shape, len(lead(g, len(shape)))),
-    samples=[Sample(rand((3,)), params={"shape": (2, 3)}),
-             Sample(rand((2, 1)), params={"shape": (2, 4)}),
-             Sample(rand(()), params={"shape": (3,)}),
-             Sample(rand((3,)), params={"shape": (2, 4)}, raises=InvalidArgumentError)],
+    samples=lambda: [Sample(rand((3,)), params={"shape": (2, 3)}),
+                     Sample(rand((2, 1)), params={"shape": (2, 4)}),
+                     Sample(rand(()), params={"shape": (3,)}),
+                     Sample(rand((3,)), params={"shape": (2, 4)}, raises=InvalidArgumentError)],
     params=True, dtypes=ANY, reference=lambda x, shape: np.broadcast_to(x, shape))
 
 
@@ -143,8 +143,8 @@ def _transpose_back(g: Any, perm: tuple) -> Any:
 
 _transpose = linear("Transpose", lambda xp, x, *, perm: x.transpose(perm),
                     lambda g, *, perm: _transpose_back(g, perm),
-                    samples=[Sample(rand((2, 3)), params={"perm": (1, 0)}),
-                             Sample(rand((2, 3, 4)), params={"perm": (2, 0, 1)})],
+                    samples=lambda: [Sample(rand((2, 3)), params={"perm": (1, 0)}),
+                                     Sample(rand((2, 3, 4)), params={"perm": (2, 0, 1)})],
                     params=True, dtypes=ANY, reference=lambda x, perm: np.transpose(x, perm),
                     batchable=True)
 
@@ -217,11 +217,11 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
 
 
 # -- concat / stack -------------------------------------------------------------------------
-@defop("ConcatV2", samples=[Sample(rand((2, 3)), rand((1, 3)), params={"axis": 0}),
-                            Sample(rand((2, 1)), rand((2, 2)), rand((2, 3)),
-                                   params={"axis": 1}),
-                            Sample(rand((2, 3)), rand((2, 4)), params={"axis": 0},
-                                   raises=InvalidArgumentError)],
+@defop("ConcatV2", samples=lambda: [Sample(rand((2, 3)), rand((1, 3)), params={"axis": 0}),
+                                    Sample(rand((2, 1)), rand((2, 2)), rand((2, 3)),
+                                           params={"axis": 1}),
+                                    Sample(rand((2, 3)), rand((2, 4)), params={"axis": 0},
+                                           raises=InvalidArgumentError)],
        dtypes=ANY, variadic=True,
        reference=lambda *xs, axis: np.concatenate(xs, axis))
 class _Concat:
@@ -289,8 +289,8 @@ def concat(values: Any, axis: int, name: str | None = "concat") -> Tensor:
 
 # Reshapes joined by one ConcatV2.  Each sample's ``values`` is one tensor, which
 # stack iterates: the table watches tensors, not lists of them.
-@composite(samples=[Sample(composite_rand((3, 2)), params={"axis": 1}),
-                    Sample(composite_rand((2, 2, 3)), params={"axis": -1})],
+@composite(samples=lambda: [Sample(composite_rand((3, 2)), params={"axis": 1}),
+                            Sample(composite_rand((2, 2, 3)), params={"axis": -1})],
            reference=lambda values, axis=0: np.stack(list(values), axis))
 def stack(values: Any, axis: int = 0, name: str | None = "stack") -> Tensor:
     """Join same-shaped tensors along a new ``axis``.
@@ -366,19 +366,20 @@ def _batched_key(g: Any, ndim: int, key: tuple) -> tuple:
 _slice_grad = linear("StridedSliceGrad", _slice_grad_fwd,
                      lambda g, *, key, shape: _strided_slice(
                          g, key=_batched_key(g, len(shape), key)),  # slice back
-                     samples=[Sample(rand((2,)), params={"key": (1, slice(0, 2)),
-                                                         "shape": (3, 4)})],
+                     samples=lambda: [Sample(rand((2,)), params={"key": (1, slice(0, 2)),
+                                                                 "shape": (3, 4)})],
                      params=True, dtypes=ANY, inputs=("g",), reference=_scatter_reference,
                      batchable=True)
 _strided_slice = linear("StridedSlice", _slice_fwd,
                         lambda g, input_shape, *, key: _slice_grad(  # scatter back
                             g, key=_batched_key(g, _sliced_ndim(input_shape, key), key),
                             shape=lead(g, _sliced_ndim(input_shape, key)) + input_shape),
-                        samples=[Sample(rand((3, 4)), params={"key": (1, slice(None, None, 2))}),
-                                 Sample(rand((3, 4)), params={"key": (Ellipsis, None, -1)}),
-                                 Sample(rand((5,)), params={"key": (np.array([0, 2, 2]),)}),
-                                 Sample(rand((3,)), params={"key": (5,)},
-                                        raises=InvalidArgumentError)],
+                        samples=lambda:
+                            [Sample(rand((3, 4)), params={"key": (1, slice(None, None, 2))}),
+                             Sample(rand((3, 4)), params={"key": (Ellipsis, None, -1)}),
+                             Sample(rand((5,)), params={"key": (np.array([0, 2, 2]),)}),
+                             Sample(rand((3,)), params={"key": (5,)},
+                                    raises=InvalidArgumentError)],
                         params=True, dtypes=ANY,
                         reference=lambda x, key: x[key], batchable=True)
 
@@ -496,7 +497,7 @@ slice_.__name__ = slice_.__qualname__ = "slice"  # tf.slice (the module keeps Py
 # -- the Variable read (recorded by the tape, never called directly) -----------------------
 READ_VARIABLE = linear("ReadVariableOp", lambda xp, resource: resource, passthrough,
                        batchable=True,
-                       samples=[Sample(rand((2, 2)))], dtypes=ANY,
+                       samples=lambda: [Sample(rand((2, 2)))], dtypes=ANY,
                        reference=lambda x: x).op
 
 from tapeflow.ops import reduction  # noqa: E402  (broadcast_to's transpose sums back)

@@ -71,28 +71,29 @@ def _indicator(condition: Tensor, like: Tensor) -> Tensor:
 
 # -- inverse trigonometric and hyperbolic ------------------------------------------------------
 asin = elementwise("Asin", "arcsin", lambda x: rsqrt(1 - square(x)),  # 1/sqrt(1-x^2)
-                   samples=unary(-0.9, 0.9), dtypes=FLOAT)
+                   samples=lambda: unary(-0.9, 0.9), dtypes=FLOAT)
 acos = elementwise("Acos", "arccos", lambda x: negative(rsqrt(1 - square(x))),  # -1/sqrt(1-x^2)
-                   samples=unary(-0.9, 0.9), dtypes=FLOAT)
+                   samples=lambda: unary(-0.9, 0.9), dtypes=FLOAT)
 atan = elementwise("Atan", "arctan", lambda x: reciprocal(1 + square(x)),  # 1/(1+x^2)
-                   samples=unary(), dtypes=FLOAT)
+                   samples=unary, dtypes=FLOAT)
 sinh = elementwise("Sinh", "sinh", lambda x: cosh(x),  # d sinh = cosh
-                   samples=unary(), dtypes=FLOAT)
+                   samples=unary, dtypes=FLOAT)
 cosh = elementwise("Cosh", "cosh", lambda x: sinh(x),  # d cosh = sinh
-                   samples=unary(), dtypes=FLOAT)
+                   samples=unary, dtypes=FLOAT)
 asinh = elementwise("Asinh", "arcsinh", lambda out: reciprocal(cosh(out)),  # 1/cosh(asinh x)
-                    samples=unary(), dtypes=FLOAT)
+                    samples=unary, dtypes=FLOAT)
 acosh = elementwise("Acosh", "arccosh", lambda out: reciprocal(sinh(out)),  # 1/sinh(acosh x)
-                    samples=unary(1.1, 3.0), dtypes=FLOAT)
+                    samples=lambda: unary(1.1, 3.0), dtypes=FLOAT)
 atanh = elementwise("Atanh", "arctanh", lambda x: reciprocal(1 - square(x)),  # 1/(1-x^2)
-                    samples=unary(-0.9, 0.9), dtypes=FLOAT)
+                    samples=lambda: unary(-0.9, 0.9), dtypes=FLOAT)
 
 _atan2 = elementwise(
     "Atan2", lambda xp, y, x: xp.arctan2(y, x),
     (lambda y, x: x / (square(x) + square(y)),  # d/dy atan2(y, x) = x / (x^2 + y^2)
      lambda y, x: negative(y) / (square(x) + square(y))),  # d/dx = -y / (x^2 + y^2)
     # y kept off 0: atan2 jumps across the negative x axis.
-    samples=[*binary(0.3, 2.0, low2=-2.0, high2=2.0), Sample(-rand((2, 3), 0.3, 2.0), rand((3,)))],
+    samples=lambda:
+        [*binary(0.3, 2.0, low2=-2.0, high2=2.0), Sample(-rand((2, 3), 0.3, 2.0), rand((3,)))],
     dtypes=REAL_FLOAT, reference=np.arctan2)
 
 
@@ -120,17 +121,17 @@ def _log_sigmoid_fwd(xp: Any, x: Any) -> Any:
 _TAILS = Sample(np.array([-40.0, -5.0, 5.0, 40.0]))
 _softplus = elementwise("Softplus", _softplus_fwd, lambda features: sigmoid(features),
                         # d softplus = sigmoid
-                        samples=[*unary(-4.0, 4.0), _TAILS], dtypes=REAL_FLOAT,
+                        samples=lambda: [*unary(-4.0, 4.0), _TAILS], dtypes=REAL_FLOAT,
                         reference=lambda x: np.logaddexp(0.0, x))
 _softsign = elementwise("Softsign", lambda xp, features: features / (1 + xp.abs(features)),
                         lambda features: reciprocal(square(1 + arith.abs(features))),
                         # d x/(1+|x|) = 1/(1+|x|)^2
-                        samples=unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
+                        samples=lambda: unary(kinks=(0.0,)), dtypes=REAL_FLOAT,
                         reference=lambda x: x / (1 + np.abs(x)))
 # TF builds log_sigmoid from -softplus(-x); one op here, named after TF's name scope.
 log_sigmoid = elementwise("LogSigmoid", _log_sigmoid_fwd,
                           lambda x: sigmoid(negative(x)),  # d log sigmoid(x) = sigmoid(-x)
-                          samples=[*unary(-4.0, 4.0), _TAILS], dtypes=REAL_FLOAT,
+                          samples=lambda: [*unary(-4.0, 4.0), _TAILS], dtypes=REAL_FLOAT,
                           reference=lambda x: -np.logaddexp(0.0, -x))
 
 
@@ -216,10 +217,10 @@ _GAMMA_SAMPLES = [*unary(0.2, 4.0), Sample(np.array([-2.5, -1.5, -0.6, -0.3]))]
 
 _erf = elementwise("Erf", _erf_fwd,
                    lambda x: _TWO_OVER_SQRT_PI * exp(negative(square(x))),  # 2/sqrt(pi) e^-x^2
-                   samples=unary(), dtypes=REAL_FLOAT, reference=_scipy_ref("erf"))
+                   samples=unary, dtypes=REAL_FLOAT, reference=_scipy_ref("erf"))
 _erfc = elementwise("Erfc", _erfc_fwd,
                     lambda x: -_TWO_OVER_SQRT_PI * exp(negative(square(x))),  # -2/sqrt(pi) e^-x^2
-                    samples=unary(), dtypes=REAL_FLOAT, reference=_scipy_ref("erfc"))
+                    samples=unary, dtypes=REAL_FLOAT, reference=_scipy_ref("erfc"))
 _lgamma = elementwise("Lgamma", _lgamma_fwd, lambda x: _digamma(x),  # d log|G(x)| = psi(x)
                       samples=_GAMMA_SAMPLES, dtypes=REAL_FLOAT,
                       reference=_scipy_ref("gammaln"))
@@ -229,10 +230,10 @@ _digamma = elementwise("Digamma", _digamma_fwd,
 
 
 @defop("Polygamma", dtypes=("float32", "float64"), broadcasts=True, params=False,
-       samples=[Sample(np.array([0.0, 1.0, 2.0]), rand((3,), 0.3, 3.0)),
-                Sample(np.array(1.0), rand((2, 3), 0.3, 3.0)),
-                Sample(np.array([[0.0], [3.0]]), rand((3,), 0.3, 3.0)),
-                Sample(np.array([3.0, 2.0]), np.array([-1.5, -0.5]))],
+       samples=lambda: [Sample(np.array([0.0, 1.0, 2.0]), rand((3,), 0.3, 3.0)),
+                        Sample(np.array(1.0), rand((2, 3), 0.3, 3.0)),
+                        Sample(np.array([[0.0], [3.0]]), rand((3,), 0.3, 3.0)),
+                        Sample(np.array([3.0, 2.0]), np.array([-1.5, -0.5]))],
        reference=lambda a, x: _special("scipy.special.polygamma").polygamma(a.astype(int), x))
 class _Polygamma:
     fwd = _polygamma_fwd
@@ -305,16 +306,16 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
 
 
 # -- rounding (TF: no gradient, i.e. None) -----------------------------------------------------
-floor = nondiff("Floor", "floor", samples=unary(), dtypes=REAL_FLOAT, n_in=1)
-ceil = nondiff("Ceil", "ceil", samples=unary(), dtypes=REAL_FLOAT, n_in=1)
+floor = nondiff("Floor", "floor", samples=unary, dtypes=REAL_FLOAT, n_in=1)
+ceil = nondiff("Ceil", "ceil", samples=unary, dtypes=REAL_FLOAT, n_in=1)
 # Ties to even, as TF; integers come back unchanged (np.rint would make them float64).
 round = nondiff("Round", lambda xp, x: xp.rint(x) if x.dtype.kind == "f" else x,
-                samples=[Sample(rand((2, 3), -4.0, 4.0), ref=np.round),
-                         Sample(np.array([0.5, 1.5, 2.5, -0.5, -2.5]), ref=np.round),
-                         Sample(np.array([3, -2], dtype=np.int32), ref=np.round)],
+                samples=lambda: [Sample(rand((2, 3), -4.0, 4.0), ref=np.round),
+                                 Sample(np.array([0.5, 1.5, 2.5, -0.5, -2.5]), ref=np.round),
+                                 Sample(np.array([3, -2], dtype=np.int32), ref=np.round)],
                 dtypes=REAL, n_in=1)
 # TF's Rint: ties to even, floating dtypes only.
-rint = nondiff("Rint", "rint", samples=[Sample(np.array([0.5, 1.5, 2.5, -0.5, 1.7]))],
+rint = nondiff("Rint", "rint", samples=lambda: [Sample(np.array([0.5, 1.5, 2.5, -0.5, 1.7]))],
                dtypes=REAL_FLOAT, n_in=1)
 
 
@@ -325,7 +326,7 @@ def _sqd_fwd(xp: Any, x: Any, y: Any) -> Any:
 
 
 @defop("SquaredDifference", dtypes=FLOAT + ("int32", "int64"), broadcasts=True, params=False,
-       samples=binary(), reference=lambda x, y: (x - y) ** 2)
+       samples=binary, reference=lambda x, y: (x - y) ** 2)
 class _SquaredDifference:
     fwd = _sqd_fwd
 
@@ -382,39 +383,39 @@ xlogy = elementwise(
     "Xlogy", _xlogy_fwd,
     (lambda x, y: xlogy(_indicator(not_equal(x, 0), x), y),  # d/dx = log y, 0 where x == 0
      lambda x, y: xdivy(x, y)),  # d/dy = x / y, 0 where x == 0
-    samples=[*binary(low2=0.3, high2=3.0),
-             Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([0.0, 1.0, -1.0, 2.0]),
-                    grad=False)],
+    samples=lambda: [*binary(low2=0.3, high2=3.0),
+                     Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([0.0, 1.0, -1.0, 2.0]),
+                            grad=False)],
     dtypes=FLOAT, reference=_scipy_ref("xlogy"))
 xlog1py = elementwise(
     "Xlog1py", _xlog1py_fwd,
     (lambda x, y: xlog1py(_indicator(not_equal(x, 0), x), y),  # d/dx = log1p y, 0 where x == 0
      lambda x, y: xdivy(x, y + 1)),  # d/dy = x / (1 + y), 0 where x == 0
-    samples=[*binary(low2=-0.7, high2=3.0),
-             Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([-1.0, 0.0, -2.0, 2.0]),
-                    grad=False)],
+    samples=lambda: [*binary(low2=-0.7, high2=3.0),
+                     Sample(np.array([0.0, 0.0, 0.0, 1.5]), np.array([-1.0, 0.0, -2.0, 2.0]),
+                            grad=False)],
     dtypes=FLOAT, reference=_scipy_ref("xlog1py"))
 xdivy = elementwise(
     "Xdivy", _xdivy_fwd,
     (lambda x, y: xdivy(_indicator(not_equal(x, 0), x), y),  # d/dx = 1/y, 0 where x == 0
      lambda x, y: xdivy(negative(x), square(y))),  # d/dy = -x/y^2, 0 where x == 0
-    samples=[*binary(low2=0.5, high2=2.0), Sample(rand((2, 3)), rand((3,), -2.0, -0.5)),
-             Sample(np.array([0.0, 0.0, 1.5]), np.array([0.0, 2.0, 3.0]), grad=False)],
+    samples=lambda: [*binary(low2=0.5, high2=2.0), Sample(rand((2, 3)), rand((3,), -2.0, -0.5)),
+                     Sample(np.array([0.0, 0.0, 1.5]), np.array([0.0, 2.0, 3.0]), grad=False)],
     dtypes=FLOAT, reference=lambda x, y: np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, y)))
 _div_no_nan = elementwise(
     "DivNoNan", _div_no_nan_fwd,
     (lambda y: _div_no_nan(ones_like(y), y),  # d/dx = 1/y, 0 where y == 0
      # d/dy = -x/y^2 = -out/y, +0 where y == 0 (negated first, as TF's rule: not -0)
      lambda y, out: _div_no_nan(negative(out), y)),
-    samples=[*binary(low2=0.5, high2=2.0), Sample(rand((2, 3)), rand((3,), -2.0, -0.5)),
-             Sample(np.array([1.0, 0.0, 2.0]), np.array([0.0, 0.0, 4.0]), grad=False)],
+    samples=lambda: [*binary(low2=0.5, high2=2.0), Sample(rand((2, 3)), rand((3,), -2.0, -0.5)),
+                     Sample(np.array([1.0, 0.0, 2.0]), np.array([0.0, 0.0, 4.0]), grad=False)],
     dtypes=FLOAT, reference=lambda x, y: np.where(y == 0, 0.0, x / np.where(y == 0, 1.0, y)))
 multiply_no_nan = elementwise(
     "MulNoNan", _mul_no_nan_fwd,
     (lambda x, y: y,  # d/dx = y (so 0 where y == 0)
      lambda x, y: x),  # d/dy = x
-    samples=[*binary(), Sample(np.array([np.inf, np.nan, 2.0]), np.array([0.0, 0.0, 3.0]),
-                               grad=False)],
+    samples=lambda: [*binary(), Sample(np.array([np.inf, np.nan, 2.0]), np.array([0.0, 0.0, 3.0]),
+                                       grad=False)],
     dtypes=FLOAT, reference=lambda x, y: np.where(y == 0, 0.0, x * np.where(y == 0, 1.0, y)))
 
 
@@ -476,11 +477,11 @@ _clip = elementwise(
      lambda t, clip_value_min, clip_value_max:  # 1 where t is lowered to max (and max >= min)
      _indicator(logical_and(greater(t, clip_value_max),
                             greater_equal(clip_value_max, clip_value_min)), t)),
-    samples=[Sample(away_from(rand((2, 3)), (-0.5, 0.5)), np.array(-0.5), np.array(0.5)),
-             Sample(np.array([[-1.5, -0.1, 0.3], [0.9, 1.5, -0.4]]),
-                    np.array([-1.0, -0.2, 0.1]), np.array([[0.6], [1.2]])),
-             Sample(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), np.array(0.0), np.array(1.0),
-                    grad=False)],
+    samples=lambda: [Sample(away_from(rand((2, 3)), (-0.5, 0.5)), np.array(-0.5), np.array(0.5)),
+                     Sample(np.array([[-1.5, -0.1, 0.3], [0.9, 1.5, -0.4]]),
+                            np.array([-1.0, -0.2, 0.1]), np.array([[0.6], [1.2]])),
+                     Sample(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), np.array(0.0), np.array(1.0),
+                            grad=False)],
     dtypes=REAL, reference=lambda t, lo, hi: np.maximum(np.minimum(t, hi), lo))
 
 
@@ -513,8 +514,9 @@ is_finite = nondiff("IsFinite", "isfinite", samples=_EDGES, dtypes=REAL_FLOAT, n
 
 # -- add_n -------------------------------------------------------------------------------------
 @defop("AddN", dtypes=NUMERIC, variadic=True,
-       samples=[Sample(rand((2, 3)), rand((2, 3)), rand((2, 3))), Sample(rand(()), rand(())),
-                Sample(*[np.arange(3, dtype=np.int32)] * 2, grad=False)],
+       samples=lambda:
+           [Sample(rand((2, 3)), rand((2, 3)), rand((2, 3))), Sample(rand(()), rand(())),
+            Sample(*[np.arange(3, dtype=np.int32)] * 2, grad=False)],
        reference=lambda *inputs: functools.reduce(np.add, inputs))
 class _AddN:
     def fwd(xp, inputs):

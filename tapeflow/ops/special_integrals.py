@@ -68,20 +68,20 @@ def _expint_ref(x: Any) -> Any:
 
 _dawsn = elementwise("Dawsn", _dawsn_fwd,
                      lambda x, out: 1.0 - 2.0 * x * out,  # d dawsn = 1 - 2 x dawsn
-                     samples=unary(), dtypes=REAL_FLOAT, reference=_scipy_ref("dawsn"))
+                     samples=unary, dtypes=REAL_FLOAT, reference=_scipy_ref("dawsn"))
 _expint = elementwise("Expint", _expint_fwd,
                       lambda x: exp(x) / x,  # d Ei = e^x / x
-                      samples=unary(0.2, 3.0), dtypes=REAL_FLOAT, reference=_expint_ref)
+                      samples=lambda: unary(0.2, 3.0), dtypes=REAL_FLOAT, reference=_expint_ref)
 _fresnel_cos = elementwise("FresnelCos", _fresnel_cos_fwd,
                            lambda x: cos(_HALF_PI * square(x)),  # d C = cos(pi x^2 / 2)
-                           samples=unary(), dtypes=REAL_FLOAT, reference=_fresnel_ref(1))
+                           samples=unary, dtypes=REAL_FLOAT, reference=_fresnel_ref(1))
 _fresnel_sin = elementwise("FresnelSin", _fresnel_sin_fwd,
                            lambda x: sin(_HALF_PI * square(x)),  # d S = sin(pi x^2 / 2)
-                           samples=unary(), dtypes=REAL_FLOAT, reference=_fresnel_ref(0))
+                           samples=unary, dtypes=REAL_FLOAT, reference=_fresnel_ref(0))
 _spence = elementwise("Spence", _spence_fwd,
                       # d spence = log(x) / (1 - x); TF sets -1 at x = 1 (the limit)
                       lambda x: where(equal(x, 1.0), -ones_like(x), log(x) / (1.0 - x)),
-                      samples=unary(0.2, 3.0, kinks=(1.0,)), dtypes=REAL_FLOAT,
+                      samples=lambda: unary(0.2, 3.0, kinks=(1.0,)), dtypes=REAL_FLOAT,
                       reference=_scipy_ref("spence"))
 
 

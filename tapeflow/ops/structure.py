@@ -97,8 +97,8 @@ def reciprocal_gaps(values: Tensor) -> Tensor:
     return _set_diag(safe_reciprocal(gaps), arith.zeros_like(values), k=0)
 
 
-@composite(samples=[Sample(composite_rand((2, 3))), Sample(composite_rand((2, 3, 2))),
-                    Sample(composite_rand((2, 2)) + 1j * composite_rand((2, 2)))],
+@composite(samples=lambda: [Sample(composite_rand((2, 3))), Sample(composite_rand((2, 3, 2))),
+                            Sample(composite_rand((2, 2)) + 1j * composite_rand((2, 2)))],
            reference=lambda matrix: np.conj(np.swapaxes(matrix, -1, -2)))
 def adjoint(matrix: Any, name: str | None = None) -> Tensor:
     """Transpose the last two axes and conjugate.
@@ -164,11 +164,11 @@ def _band_reference(x: Any, num_lower: int, num_upper: int) -> Any:
 _band = linear("MatrixBandPart", _band_fwd,
                lambda g, *, num_lower, num_upper: _band(g, num_lower=num_lower,
                                                         num_upper=num_upper),  # a mask
-               samples=[Sample(rand((3, 4)), params={"num_lower": 1, "num_upper": 0}),
-                        Sample(rand((2, 3, 3)), params={"num_lower": -1, "num_upper": 0}),
-                        Sample(rand((4, 3)), params={"num_lower": 0, "num_upper": -1}),
-                        Sample(rand((3, 3)), params={"num_lower": 4, "num_upper": 0},
-                               raises=InvalidArgumentError)],
+               samples=lambda: [Sample(rand((3, 4)), params={"num_lower": 1, "num_upper": 0}),
+                                Sample(rand((2, 3, 3)), params={"num_lower": -1, "num_upper": 0}),
+                                Sample(rand((4, 3)), params={"num_lower": 0, "num_upper": -1}),
+                                Sample(rand((3, 3)), params={"num_lower": 4, "num_upper": 0},
+                                       raises=InvalidArgumentError)],
                params=True, dtypes=ANY, reference=_band_reference)
 
 
@@ -249,7 +249,7 @@ def _matrix_diag_reference(d: Any, k: int, num_rows: int, num_cols: int,
     return out
 
 
-@defop("MatrixDiagV3", dtypes=ANY, reference=_matrix_diag_reference, samples=[
+@defop("MatrixDiagV3", dtypes=ANY, reference=_matrix_diag_reference, samples=lambda: [
     Sample(rand((3,)), params={"k": 0, "num_rows": -1, "num_cols": -1, "padding_value": 0}),
     Sample(rand((2, 3)), params={"k": 1, "num_rows": -1, "num_cols": -1, "padding_value": 0}),
     Sample(rand((2,)), params={"k": -1, "num_rows": 3, "num_cols": 5, "padding_value": 7.0}),
@@ -275,13 +275,13 @@ _diag_part = linear(
     "MatrixDiagPartV3", _diag_part_fwd,
     lambda g, input_shape, *, k, padding_value: _MatrixDiag(  # transpose: scatter back
         g, k=k, num_rows=input_shape[-2], num_cols=input_shape[-1], padding_value=0),
-    samples=[Sample(rand((3, 4)), params={"k": 0, "padding_value": 0}),
-             Sample(rand((3, 4)), params={"k": 1, "padding_value": 0}),
-             Sample(rand((2, 3, 4)), params={"k": -2, "padding_value": 0}),
-             Sample(rand((3, 4)), params={"k": 4, "padding_value": 0},
-                    raises=InvalidArgumentError),
-             Sample(rand((3,)), params={"k": 0, "padding_value": 0},
-                    raises=InvalidArgumentError)],
+    samples=lambda: [Sample(rand((3, 4)), params={"k": 0, "padding_value": 0}),
+                     Sample(rand((3, 4)), params={"k": 1, "padding_value": 0}),
+                     Sample(rand((2, 3, 4)), params={"k": -2, "padding_value": 0}),
+                     Sample(rand((3, 4)), params={"k": 4, "padding_value": 0},
+                            raises=InvalidArgumentError),
+                     Sample(rand((3,)), params={"k": 0, "padding_value": 0},
+                            raises=InvalidArgumentError)],
     params=True, dtypes=ANY,
     reference=lambda x, k, padding_value: np.diagonal(x, k, -2, -1))
 
@@ -313,10 +313,11 @@ _set_diag = linear(
     "MatrixSetDiagV3", _set_diag_fwd,
     (lambda g, diagonal, *, k: _set_diag(g, arith.zeros_like(diagonal), k=k),  # input: off-k
      lambda g, *, k: _diag_part(g, k=k, padding_value=0)),  # diagonal: the k-th diagonal of g
-    samples=[Sample(rand((3, 4)), rand((3,)), params={"k": 0}),
-             Sample(rand((2, 3, 4)), rand((2, 3)), params={"k": 1}),
-             Sample(rand((4, 3)), rand((2,)), params={"k": -2}),
-             Sample(rand((3, 4)), rand((4,)), params={"k": 0}, raises=InvalidArgumentError)],
+    samples=lambda:
+        [Sample(rand((3, 4)), rand((3,)), params={"k": 0}),
+         Sample(rand((2, 3, 4)), rand((2, 3)), params={"k": 1}),
+         Sample(rand((4, 3)), rand((2,)), params={"k": -2}),
+         Sample(rand((3, 4)), rand((4,)), params={"k": 0}, raises=InvalidArgumentError)],
     params=True, dtypes=ANY, reference=_set_diag_reference)
 
 

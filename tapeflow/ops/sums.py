@@ -71,15 +71,15 @@ def polyval(coeffs: Any, x: Any, name: str | None = None) -> Tensor:
 
 
 # Table-test entries (tests/test_op_table.py): values and derivatives, every input.
-@composite(samples=[Sample(composite_rand((2, 3)), composite_rand((2, 3)),
-                           composite_rand((2, 3)))],
+@composite(samples=lambda: [Sample(composite_rand((2, 3)), composite_rand((2, 3)),
+                                   composite_rand((2, 3)))],
            reference=lambda a, b, c: a + b + c, name="accumulate_n")
 def _accumulate_three(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
     return accumulate_n([a, b, c])
 
 
-@composite(samples=[Sample(composite_rand(()), composite_rand((3,)), composite_rand(()),
-                           composite_rand((2, 3)))],
+@composite(samples=lambda: [Sample(composite_rand(()), composite_rand((3,)), composite_rand(()),
+                                   composite_rand((2, 3)))],
            reference=lambda a, b, c, x: np.polyval([a, 0.0, 0.0], x) + b * x + c,
            name="polyval")
 def _quadratic(a: Tensor, b: Tensor, c: Tensor, x: Tensor) -> Tensor:

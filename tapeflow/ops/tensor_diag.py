@@ -49,14 +49,14 @@ def _diag_part_fwd(xp: Any, input: Any) -> Any:
 
 tensor_diag = linear("Diag", _diag_fwd,
                      lambda g: tensor_diag_part(g),  # transpose: read the diagonal back
-                     samples=[Sample(rand((3,))), Sample(rand((2, 2))),
-                              Sample(np.array(1.0), raises=InvalidArgumentError)],
+                     samples=lambda: [Sample(rand((3,))), Sample(rand((2, 2))),
+                                      Sample(np.array(1.0), raises=InvalidArgumentError)],
                      dtypes=_DIAG_DTYPES,
                      reference=lambda d: (np.eye(d.size) * d.reshape(-1)).reshape(d.shape * 2))
 tensor_diag_part = linear("DiagPart", _diag_part_fwd,
                           lambda g: tensor_diag(g),  # transpose: place it on the diagonal
-                          samples=[Sample(rand((3, 3))), Sample(rand((2, 3, 2, 3))),
-                                   Sample(rand((2, 2, 2, 2)))],
+                          samples=lambda: [Sample(rand((3, 3))), Sample(rand((2, 3, 2, 3))),
+                                           Sample(rand((2, 2, 2, 2)))],
                           dtypes=_DIAG_DTYPES,
                           reference=lambda x: np.diagonal(x.reshape(
                               math.prod(x.shape[:x.ndim // 2]), -1)).reshape(x.shape[:x.ndim // 2]))

@@ -57,7 +57,7 @@ _tensor_scatter_sub = linear(
     "TensorScatterSub", _sub_fwd,
     # d (x - scatter(u)) = dx - scatter(du): the updates' transpose gathers -g
     (lambda g: g, None, lambda g, indices: -_gather_nd(g, indices)),
-    samples=_samples(), dtypes=NUMERIC, same_dtype=False,
+    samples=_samples, dtypes=NUMERIC, same_dtype=False,
     reference=lambda t, i, u: _scatter_reference(i, -u, t, True))
 
 
@@ -112,7 +112,7 @@ def _extreme_reference(ufunc: Any) -> Any:
     return ref
 
 
-@defop("TensorScatterMax", samples=_samples(ties=True), dtypes=REAL, same_dtype=False,
+@defop("TensorScatterMax", samples=lambda: _samples(ties=True), dtypes=REAL, same_dtype=False,
        params=False, reference=_extreme_reference(np.maximum))
 class _TensorScatterMax:
     def fwd(xp, tensor, indices, updates):
@@ -125,7 +125,7 @@ class _TensorScatterMax:
         return _extreme_jvp(dtensor, dupdates, tensor, indices, updates, out)
 
 
-@defop("TensorScatterMin", samples=_samples(ties=True), dtypes=REAL, same_dtype=False,
+@defop("TensorScatterMin", samples=lambda: _samples(ties=True), dtypes=REAL, same_dtype=False,
        params=False, reference=_extreme_reference(np.minimum))
 class _TensorScatterMin:
     def fwd(xp, tensor, indices, updates):

@@ -119,12 +119,12 @@ _DIAGS = np.stack([rand((4,)), 3.0 + rand((4,)), rand((4,))])
 
 @defop("TridiagonalSolve", dtypes=("float32", "float64", "complex64", "complex128"),
        broadcasts=False, reference=_reference,
-       samples=[Sample(_DIAGS, rand((4, 2)),
-                       params={"partial_pivoting": True, "perturb_singular": False}),
-                Sample(np.stack([_DIAGS, _DIAGS[::-1]]), rand((2, 4, 1)),
-                       params={"partial_pivoting": True, "perturb_singular": False}),
-                Sample(_DIAGS, rand((4, 3)),
-                       params={"partial_pivoting": False, "perturb_singular": False})])
+       samples=lambda: [Sample(_DIAGS, rand((4, 2)),
+                               params={"partial_pivoting": True, "perturb_singular": False}),
+                        Sample(np.stack([_DIAGS, _DIAGS[::-1]]), rand((2, 4, 1)),
+                               params={"partial_pivoting": True, "perturb_singular": False}),
+                        Sample(_DIAGS, rand((4, 3)),
+                               params={"partial_pivoting": False, "perturb_singular": False})])
 class _TridiagonalSolve:
     fwd = _solve_fwd
 
@@ -191,10 +191,10 @@ def _compact_reference(diagonals: Any, rhs: Any, **params: Any) -> Any:
     return np.linalg.solve(_dense_exact(diagonals), rhs[..., None])[..., 0]
 
 
-@composite(samples=[Sample(_DIAGS, composite_rand((4,))),
-                    Sample(_dense_exact(_DIAGS), composite_rand((4,)),
-                           params={"diagonals_format": "matrix"}, ref=lambda a, b, **p:
-                           np.linalg.solve(a, b))],
+@composite(samples=lambda: [Sample(_DIAGS, composite_rand((4,))),
+                            Sample(_dense_exact(_DIAGS), composite_rand((4,)),
+                                   params={"diagonals_format": "matrix"}, ref=lambda a, b, **p:
+                                   np.linalg.solve(a, b))],
            reference=_compact_reference)
 def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact",
                       transpose_rhs: bool = False, conjugate_rhs: bool = False,

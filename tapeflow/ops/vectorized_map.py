@@ -94,13 +94,13 @@ def _empty_result(fn: Callable, elems: Any, leaves: list) -> Any:
 
 
 # Table-test entries (tests/test_op_table.py): values and derivatives to second order.
-@composite(samples=[Sample(composite_rand((3, 2)))],
+@composite(samples=lambda: [Sample(composite_rand((3, 2)))],
            reference=lambda x: (x ** 3).sum(axis=1), name="vectorized_map")
 def _cubes_summed(x: Tensor) -> Tensor:
     return vectorized_map(lambda row: reduce_sum(row * row * row), x)
 
 
-@composite(samples=[Sample(composite_rand((3,)), composite_rand((3,)))],
+@composite(samples=lambda: [Sample(composite_rand((3,)), composite_rand((3,)))],
            reference=lambda x, y: (x * y, x + y), name="vectorized_map_nested")
 def _product_and_sum(x: Tensor, y: Tensor) -> tuple:
     product, sums = vectorized_map(lambda p: (p[0] * p[1], {"s": p[0] + p[1]}), (x, y))
