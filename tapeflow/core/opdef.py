@@ -156,7 +156,10 @@ def parameters(fn: Callable) -> list[tuple[str, str]]:
     (decorated), go through inspect.
     """
     code = getattr(fn, "__code__", None)
-    if code is None or type(fn) is not FunctionType or hasattr(fn, "__signature__") \
+    sig = getattr(fn, "__signature__", None)
+    if type(sig) is inspect.Signature:  # set by hand (elementwise rules): read as it is
+        return [(p.name, _KINDS[p.kind]) for p in sig.parameters.values()]
+    if code is None or type(fn) is not FunctionType or sig is not None \
             or hasattr(fn, "__wrapped__"):
         return [(p.name, _KINDS[p.kind]) for p in inspect.signature(fn).parameters.values()]
     names, n, posonly = code.co_varnames, code.co_argcount, code.co_posonlyargcount
@@ -307,8 +310,7 @@ class OpDef(Samples):
                 ps, kw = rule_params(jvp, self.n_in)
             else:
                 ps = list(jvp_names)
-                kw = any(p.kind is p.VAR_KEYWORD
-                         for p in inspect.signature(jvp).parameters.values())
+                kw = any(kind == "**" for _, kind in parameters(jvp))
             self.jvp_fn = (jvp, [self._getter(p) for p in ps], kw)
         self.differentiable = bool(self.vjp_rules or self.vjp_all)
 

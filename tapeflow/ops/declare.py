@@ -108,8 +108,8 @@ def elementwise(name: str, fwd: str | Callable, d: Any, *, samples: SampleSource
     rules = [None if p is None else vjp_rule(p) for p in partials]
     op.set_rules(vjp_rules=rules)
     res_names = list(op.residual_names)
-    idx = [None if p is None else [res_names.index(a) for a in
-                                   inspect.signature(p).parameters] for p in partials]
+    idx = [None if p is None else [res_names.index(a) for a, _ in parameters(p)]
+           for p in partials]
     # The backward walk calls these once per recorded op: one frame for the
     # partial, one multiply (instead of the generic caller + rule + partial).
     callers = tuple(None if p is None else _fused(p, ix, len(res_names), zero_cotangent)
@@ -246,7 +246,7 @@ def _direct_jvp(op: OpDef, partials: tuple) -> Callable:
     """Forward mode's elementwise JVP, ``sum(t_i * partial_i)``, reading the
     inputs and output directly (no residual getters: ~1 µs less per op, which
     an accumulator pays for every op it sees)."""
-    getters = [None if p is None else tuple(op._getter(a) for a in inspect.signature(p).parameters)
+    getters = [None if p is None else tuple(op._getter(a) for a, _ in parameters(p))
                for p in partials]
     pairs = tuple((k, p, g) for k, (p, g) in enumerate(zip(partials, getters)) if p is not None)
 
@@ -270,9 +270,10 @@ def _public(op: OpDef) -> Callable:
 
 
 def _with_g(fn: Callable) -> inspect.Signature:
-    sig = inspect.signature(fn)
-    g = inspect.Parameter("g", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sig.replace(parameters=[g, *sig.parameters.values()])
+    """``fn``'s signature with a cotangent ``g`` in front (plain parameters: partials)."""
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(name, plain)
+                              for name in ("g", *(n for n, _ in parameters(fn)))])
 
 
 def _fused(partial: Callable, idx: list, n_res: int, zero_cotangent: bool = False) -> Callable:
