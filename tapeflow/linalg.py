@@ -1,6 +1,6 @@
 """``tf.linalg``: linear algebra."""
 
-from tapeflow.core.lazy import lazy_names
+from tapeflow.core.lazy import lazy_names as _lazy_names
 from tapeflow.ops.array import einsum, tensordot  # noqa: F401
 from tapeflow.ops.creation import eye  # noqa: F401
 from tapeflow.ops.factor import (  # noqa: F401
@@ -35,7 +35,7 @@ from tapeflow.ops.structure import matrix_transpose  # noqa: F401
 from tapeflow.train.clip import global_norm  # noqa: F401
 
 # The rarer families load on first use (see tapeflow/core/lazy.py).
-__getattr__, __dir__ = lazy_names(__name__, globals(), {
+__getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.eig": ("eig", "eigvals", "logm", "sqrtm"),
     "tapeflow.ops.lu": ("lu", "lu_matrix_inverse", "lu_reconstruct", "lu_solve"),
     "tapeflow.ops.normalization": ("normalize",),

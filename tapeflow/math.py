@@ -1,7 +1,7 @@
 """``tf.math``: elementwise math, comparisons, logic and reductions."""
 
 from tapeflow import math_special as special  # noqa: F401  (tf.math.special)
-from tapeflow.core.lazy import lazy_names
+from tapeflow.core.lazy import lazy_names as _lazy_names
 from tapeflow.ops.arith import (  # noqa: F401
     add,
     conj,
@@ -114,7 +114,7 @@ from tapeflow.ops.sums import accumulate_n, polyval  # noqa: F401
 mod = floormod
 
 # The rarer families load on first use (see tapeflow/core/lazy.py).
-__getattr__, __dir__ = lazy_names(__name__, globals(), {
+__getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.bessel": ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e"),
     "tapeflow.ops.erf_inverse": ("erfcinv", "erfinv", "ndtri"),
     "tapeflow.ops.gamma_beta": ("betainc", "igamma", "igammac", "lbeta", "zeta"),

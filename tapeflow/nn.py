@@ -1,6 +1,6 @@
 """``tf.nn``: neural-network ops."""
 
-from tapeflow.core.lazy import lazy_names
+from tapeflow.core.lazy import lazy_names as _lazy_names
 from tapeflow.ops.arith import sigmoid, tanh  # noqa: F401
 from tapeflow.ops.counting import in_top_k  # noqa: F401  (TF: tf.nn.in_top_k is tf.math.in_top_k)
 from tapeflow.ops.losses import (  # noqa: F401
@@ -19,7 +19,7 @@ from tapeflow.ops.scan import l2_normalize  # noqa: F401
 from tapeflow.ops.special import softplus, softsign  # noqa: F401
 
 # The rarer families load on first use (see tapeflow/core/lazy.py).
-__getattr__, __dir__ = lazy_names(__name__, globals(), {
+__getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.activations": ("batch_normalization", "bias_add", "dropout", "elu",
                                  "embedding_lookup", "gelu", "leaky_relu", "moments", "relu6",
                                  "selu", "silu", "swish"),
