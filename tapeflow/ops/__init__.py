@@ -2,7 +2,7 @@
 
 Each module imports what it builds on, so the order here does not matter.  The
 rarer families (convolutions, pooling, segment reductions, special functions,
-decompositions ...) are declared when their TF names are first used (see
+eig and LU ...) are declared when their TF names are first used (see
 tapeflow/core/lazy.py); ``load_all()`` declares every family, for whatever walks
 the whole registry (the table test).
 """
