@@ -42,3 +42,4 @@ __getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.tensor_diag": ("matrix_rank", "tensor_diag", "tensor_diag_part"),
     "tapeflow.ops.tridiagonal": ("tridiagonal_solve",),
 })
+__all__ = [n for n in __dir__() if not n.startswith("_")]  # star-imports get the lazy names too

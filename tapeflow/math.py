@@ -123,3 +123,4 @@ __getattr__, __dir__ = _lazy_names(__name__, globals(), {
                              "unsorted_segment_min", "unsorted_segment_prod",
                              "unsorted_segment_sqrt_n", "unsorted_segment_sum"),
 })
+__all__ = [n for n in __dir__() if not n.startswith("_")]  # star-imports get the lazy names too

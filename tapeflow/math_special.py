@@ -14,3 +14,4 @@ __getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.special_integrals": ("dawsn", "expint", "fresnel_cos", "fresnel_sin",
                                        "spence"),
 })
+__all__ = [n for n in __dir__() if not n.startswith("_")]  # star-imports get the lazy names too

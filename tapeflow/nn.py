@@ -30,3 +30,4 @@ __getattr__, __dir__ = _lazy_names(__name__, globals(), {
     "tapeflow.ops.pool": ("avg_pool", "avg_pool1d", "avg_pool2d", "max_pool", "max_pool1d",
                           "max_pool2d"),
 })
+__all__ = [n for n in __dir__() if not n.startswith("_")]  # star-imports get the lazy names too

@@ -107,3 +107,11 @@ def test_import_draws_no_deferred_samples() -> None:
     pending = _run("import tapeflow\nfrom tapeflow.core.opdef import REGISTRY\n"
                    "print(sum(callable(op._samples) for op in REGISTRY) > 100)")
     assert pending == "True"
+
+
+def test_star_imports_get_the_lazy_names_too() -> None:
+    out = _run("from tapeflow.math import *\nfrom tapeflow.nn import *\n"
+               "from tapeflow.linalg import *\n"
+               "print(all(n in globals() for n in ('segment_sum', 'erfinv', 'conv2d', 'max_pool2d',"
+               " 'eig', 'lu_solve', 'reduce_sum', 'relu')))")
+    assert out == "True"
